@@ -1,0 +1,1 @@
+"""The embedded TokenMarket mock gateway: answers exactly what openapi.yaml promises."""

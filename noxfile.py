@@ -1,0 +1,90 @@
+"""Every workflow of the TokenMarket API kit is a nox session: `nox -l` reads as the menu.
+
+Sessions share a few helpers below (dependency groups from pyproject.toml, the pinned Node tools
+from package.json) and stay thin. Virtual environments are reused and built with uv when it is
+installed, so a second run starts in about a second.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["lint_spec", "tests"]
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+SPEC = "openapi.yaml"
+NODE_BIN = ROOT / "node_modules" / ".bin"
+# The Node tools must never try to reach the internet (this kit runs offline, and CI has no
+# network beyond the package registries): no telemetry, no update checks.
+NODE_ENV = {
+    "REDOCLY_TELEMETRY": "off",
+    "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true",
+    "NO_UPDATE_NOTIFIER": "1",
+    "SCARF_ANALYTICS": "false",
+}
+
+
+def install_groups(session: nox.Session, *groups: str) -> None:
+    """Install the named [dependency-groups] of pyproject.toml into the session."""
+    requirements = [
+        requirement
+        for group in groups
+        for requirement in nox.project.dependency_groups(PYPROJECT, group)
+    ]
+    session.install(*requirements)
+
+
+def npm_ci(session: nox.Session) -> None:
+    """Install the Node tools pinned in package-lock.json, unless they are already current."""
+    marker = ROOT / "node_modules" / ".package-lock.json"
+    lock = ROOT / "package-lock.json"
+    if marker.exists() and marker.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    session.run("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", external=True)
+
+
+def node_tool(session: nox.Session, tool: str, *args: str) -> None:
+    """Run a pinned Node tool from node_modules/.bin with the offline environment."""
+    session.run(str(NODE_BIN / tool), *args, external=True, env=NODE_ENV)
+
+
+@nox.session
+def lint_spec(session: nox.Session) -> None:
+    """Lint openapi.yaml: openapi-spec-validator, Redocly (recommended) and Spectral (oas).
+
+    Zero errors and zero warnings pass; a rule switched off says why in redocly.yaml or
+    .spectral.yaml.
+    """
+    install_groups(session, "spec")
+    session.run("openapi-spec-validator", SPEC)
+    npm_ci(session)
+    node_tool(session, "redocly", "lint", SPEC, "--max-problems", "200")
+    node_tool(
+        session, "spectral", "lint", SPEC, "--ruleset", ".spectral.yaml", "--fail-severity", "hint"
+    )
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (pytest). Extra arguments go to pytest, e.g. `nox -s tests -- -k spec`."""
+    install_groups(session, "test", "mock")
+    session.run("pytest", *(session.posargs or ["-q"]))
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Lint and type-check hand-written Python: ruff check, ruff format --check, mypy --strict."""
+    install_groups(session, "lint", "test", "mock")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    candidates = ("noxfile.py", "mock_server", "overrides", "generator", "tests")
+    targets = [path for path in candidates if os.path.exists(path)]
+    session.run("mypy", *targets)
