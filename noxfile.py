@@ -73,16 +73,55 @@ def lint_spec(session: nox.Session) -> None:
 
 
 @nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate generated_client/ from openapi.yaml (both generators, overrides, ruff).
+
+    Extra arguments go to generator/generate.py, e.g. `-- --spec other.yaml --output /tmp/c`.
+    """
+    install_groups(session, "codegen")
+    session.run("python", "generator/generate.py", *session.posargs)
+
+
+@nox.session
+def check_generated(session: nox.Session) -> None:
+    """Fail, naming the files, when generated_client/ is not what `nox -s generate` produces.
+
+    Regenerates in place, then asks git: changed, deleted and untracked files all count.
+    """
+    install_groups(session, "codegen")
+    session.run("python", "generator/generate.py")
+    status = session.run(
+        "git",
+        "status",
+        "--porcelain",
+        "--untracked-files=all",
+        "--",
+        "generated_client",
+        external=True,
+        silent=True,
+    )
+    if status and str(status).strip():
+        session.error(
+            "generated_client/ differs from what `nox -s generate` produces "
+            "(M changed, D missing, ?? new):\n"
+            f"{status}\nRun `nox -s generate`, review `git diff`, and commit the result."
+        )
+    session.log("generated_client/ is exactly what openapi.yaml, generator/ and overrides/ give")
+
+
+@nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (pytest). Extra arguments go to pytest, e.g. `nox -s tests -- -k spec`."""
-    install_groups(session, "test", "mock")
+    install_groups(session, "test", "mock", "codegen")
+    session.install("-e", "./generated_client[pydantic]")
     session.run("pytest", *(session.posargs or ["-q"]))
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """Lint and type-check hand-written Python: ruff check, ruff format --check, mypy --strict."""
-    install_groups(session, "lint", "test", "mock")
+    install_groups(session, "lint", "test", "mock", "codegen")
+    session.install("-e", "./generated_client[pydantic]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     candidates = ("noxfile.py", "mock_server", "overrides", "generator", "tests")
