@@ -138,6 +138,8 @@ def generate_client(spec: Path, build: Path) -> None:
         scratch,
     )
     shutil.move(scratch, build / CLIENT_PACKAGE)
+    # `--meta none` leaves out the PEP 561 marker; the package is typed, so say so.
+    (build / CLIENT_PACKAGE / "py.typed").write_bytes(b"")
 
 
 def generate_models(spec: Path, build: Path) -> None:
