@@ -17,6 +17,7 @@ The result is built in a temporary directory and swapped in whole, so a failed r
 leaves a half-written client behind.
 
 Usage: python generator/generate.py [--spec openapi.yaml] [--output generated_client]
+                                    [--overrides overrides]
 """
 
 from __future__ import annotations
@@ -87,13 +88,14 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def input_files(spec: Path) -> dict[str, Path]:
+def input_files(spec: Path, overrides_dir: Path) -> dict[str, Path]:
     """Every file whose content decides the output, keyed by a stable display name."""
     files = {"openapi.yaml": spec}
-    for base in (GENERATOR_DIR, OVERRIDES_DIR):
+    for base in (GENERATOR_DIR, overrides_dir):
         for path in sorted(base.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
-                files[path.relative_to(ROOT).as_posix()] = path
+                name = f"{base.name}/{path.relative_to(base).as_posix()}"
+                files[name] = path
     return files
 
 
@@ -176,13 +178,13 @@ def lay_in_package_files(spec: Path, build: Path) -> None:
         (build / source.name.removesuffix(".in")).write_text(text, encoding="utf-8")
 
 
-def lay_in_overrides(build: Path) -> dict[str, str]:
+def lay_in_overrides(build: Path, overrides_dir: Path) -> dict[str, str]:
     """Copy overrides/ over the build; return {destination: source} of every file laid in."""
     laid: dict[str, str] = {}
-    for source in sorted(OVERRIDES_DIR.rglob("*.py")):
+    for source in sorted(overrides_dir.rglob("*.py")):
         if "__pycache__" in source.parts:
             continue
-        relative = source.relative_to(OVERRIDES_DIR).as_posix()
+        relative = source.relative_to(overrides_dir).as_posix()
         target = build / relative
         if target.exists() and relative not in REPLACEABLE:
             raise SystemExit(
@@ -217,9 +219,11 @@ def format_tree(build: Path) -> None:
     run("ruff", "format", *ruff, build)
 
 
-def write_provenance(spec: Path, build: Path, overrides: dict[str, str]) -> None:
+def write_provenance(
+    spec: Path, overrides_dir: Path, build: Path, overrides: dict[str, str]
+) -> None:
     """PROVENANCE.json: what was generated from what, by which tools and command."""
-    inputs = input_files(spec)
+    inputs = input_files(spec, overrides_dir)
     provenance = {
         "generated_by": COMMAND,
         "spec": {"path": "openapi.yaml", "sha256": sha256_file(spec)},
@@ -232,22 +236,23 @@ def write_provenance(spec: Path, build: Path, overrides: dict[str, str]) -> None
     (build / "PROVENANCE.json").write_text(text, encoding="utf-8")
 
 
-def generate(spec: Path, output: Path) -> None:
+def generate(spec: Path, output: Path, overrides_dir: Path = OVERRIDES_DIR) -> None:
     """Build the whole client for `spec` and swap it in at `output`."""
     spec = spec.resolve()
     output = output.resolve()
+    overrides_dir = overrides_dir.resolve()
     with tempfile.TemporaryDirectory(prefix="tokenmarket-generate-") as scratch:
         build = Path(scratch) / "build"
         build.mkdir()
         generate_client(spec, build)
         generate_models(spec, build)
         lay_in_package_files(spec, build)
-        overrides = lay_in_overrides(build)
+        overrides = lay_in_overrides(build, overrides_dir)
         add_headers(build, overrides)
         format_tree(build)
         for cache in build.rglob(".ruff_cache"):
             shutil.rmtree(cache)
-        write_provenance(spec, build, overrides)
+        write_provenance(spec, overrides_dir, build, overrides)
         if output.exists():
             shutil.rmtree(output)
         shutil.copytree(build, output)
@@ -258,8 +263,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", type=Path, default=ROOT / "openapi.yaml")
     parser.add_argument("--output", type=Path, default=ROOT / "generated_client")
+    parser.add_argument("--overrides", type=Path, default=OVERRIDES_DIR)
     args = parser.parse_args(argv)
-    generate(args.spec, args.output)
+    generate(args.spec, args.output, args.overrides)
     print(f"generate: wrote {args.output}")
 
 
