@@ -16,7 +16,7 @@ Steps, in order (each is deterministic, so the same inputs give byte-identical o
 The result is built in a temporary directory and swapped in whole, so a failed run never
 leaves a half-written client behind.
 
-Usage: python generator/generate.py [--spec openapi.yaml] [--output generated_client]
+Usage: python -m generator.generate [--spec openapi.yaml] [--output generated_client]
                                     [--overrides overrides]
 """
 
@@ -88,14 +88,22 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def input_files(spec: Path, overrides_dir: Path) -> dict[str, Path]:
+# The files of generator/ whose content decides the output (the checker, for one, does not).
+GENERATOR_INPUTS = ("generate.py", "openapi-python-client.yaml", "package")
+
+
+def input_files(spec: Path, overrides_dir: Path = OVERRIDES_DIR) -> dict[str, Path]:
     """Every file whose content decides the output, keyed by a stable display name."""
     files = {"openapi.yaml": spec}
-    for base in (GENERATOR_DIR, overrides_dir):
-        for path in sorted(base.rglob("*")):
+    locations = [(GENERATOR_DIR / name, f"generator/{name}") for name in GENERATOR_INPUTS]
+    locations.append((overrides_dir, "overrides"))
+    for location, label in locations:
+        if location.is_file():
+            files[label] = location
+            continue
+        for path in sorted(location.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
-                name = f"{base.name}/{path.relative_to(base).as_posix()}"
-                files[name] = path
+                files[f"{label}/{path.relative_to(location).as_posix()}"] = path
     return files
 
 

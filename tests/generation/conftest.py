@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from generator.check_generated import differences, tree
+
+__all__ = ["GENERATED", "ROOT", "differences", "run_generate", "tree"]
+
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "generated_client"
 
@@ -16,20 +20,11 @@ def run_generate(
     spec: Path, output: Path, overrides: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the real generation pipeline (both generators, overlay, ruff) into `output`."""
-    command = [sys.executable, str(ROOT / "generator" / "generate.py"), "--spec", str(spec)]
+    command = [sys.executable, "-m", "generator.generate", "--spec", str(spec)]
     command += ["--output", str(output)]
     if overrides is not None:
         command += ["--overrides", str(overrides)]
-    return subprocess.run(command, capture_output=True, text=True, check=False)
-
-
-def tree(directory: Path) -> dict[str, bytes]:
-    """Every file below `directory` (caches excluded), by relative path, with its bytes."""
-    return {
-        path.relative_to(directory).as_posix(): path.read_bytes()
-        for path in sorted(directory.rglob("*"))
-        if path.is_file() and "__pycache__" not in path.parts and ".egg-info" not in str(path)
-    }
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
 
 
 @pytest.fixture(scope="session")

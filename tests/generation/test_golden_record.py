@@ -7,20 +7,31 @@ missing, an extra or a changed file fails and is named.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
-from .conftest import GENERATED, ROOT, run_generate, tree
+from .conftest import GENERATED, ROOT, differences, run_generate, tree
 
 
 def test_committed_client_matches_a_fresh_generation(regenerated: Path) -> None:
-    expected, actual = tree(regenerated), tree(GENERATED)
-    missing = sorted(set(expected) - set(actual))
-    extra = sorted(set(actual) - set(expected))
-    changed = sorted(name for name in set(expected) & set(actual) if expected[name] != actual[name])
-    assert (missing, extra, changed) == ([], [], []), (
-        f"generated_client/ is stale: run `nox -s generate`.\n"
-        f"missing: {missing}\nextra: {extra}\nchanged: {changed}"
-    )
+    drift = differences(regenerated, GENERATED)
+    assert drift == [], "generated_client/ is stale: run `nox -s generate`\n" + "\n".join(drift)
+
+
+def test_drift_report_names_changed_missing_and_new_files(
+    regenerated: Path, tmp_path: Path
+) -> None:
+    """The checker itself fails loudly, naming each kind of difference."""
+    copy = tmp_path / "copy"
+    shutil.copytree(regenerated, copy)
+    (copy / "tokenmarket_client" / "client.py").write_text("# hand edit\n")
+    (copy / "tokenmarket_client" / "errors.py").unlink()
+    (copy / "tokenmarket_client" / "stray.py").write_text("")
+    assert differences(regenerated, copy) == [
+        "M  tokenmarket_client/client.py",
+        "D  tokenmarket_client/errors.py",
+        "?? tokenmarket_client/stray.py",
+    ]
 
 
 def test_generation_is_deterministic(regenerated: Path, tmp_path: Path) -> None:

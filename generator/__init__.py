@@ -1,0 +1,1 @@
+"""The generation pipeline (`python -m generator.generate`) and its drift check."""
