@@ -94,9 +94,23 @@ def check_generated(session: nox.Session) -> None:
 
 
 @nox.session
+def fuzz(session: nox.Session) -> None:
+    """Fuzz the contract with Schemathesis: the embedded mock by default, or a live API.
+
+    `nox -s fuzz` starts the mock on a free loopback port and runs every check and phase.
+    `nox -s fuzz -- --url https://cloud.hopegate.ai/api --live` fuzzes the live API with the
+    key from TOKENMARKET_API_KEY, capped and rate-limited (`--negative-only` sends only invalid,
+    unbillable requests). `-- --deep` is the nightly run. Other arguments go to `st run`.
+    """
+    install_groups(session, "fuzz", "mock")
+    session.install("-e", "./generated_client[pydantic]")
+    session.run("python", "-m", "fuzz.run", *session.posargs)
+
+
+@nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (pytest). Extra arguments go to pytest, e.g. `nox -s tests -- -k spec`."""
-    install_groups(session, "test", "mock", "codegen")
+    install_groups(session, "test", "mock", "codegen", "fuzz")
     session.install("-e", "./generated_client[pydantic]")
     session.run("pytest", *(session.posargs or ["-q"]))
 
@@ -104,11 +118,11 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """Lint and type-check hand-written Python: ruff check, ruff format --check, mypy --strict."""
-    install_groups(session, "lint", "test", "mock", "codegen")
+    install_groups(session, "lint", "test", "mock", "codegen", "fuzz")
     session.install("-e", "./generated_client[pydantic]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
-    candidates = ("noxfile.py", "mock_server", "generator", "publish", "tests")
+    candidates = ("noxfile.py", "mock_server", "generator", "fuzz", "publish", "tests")
     targets = [path for path in candidates if os.path.exists(path)]
     # Overrides are checked where they run: inside the generated package (see pyproject.toml).
     session.run("mypy", *targets)

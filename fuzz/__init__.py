@@ -1,0 +1,1 @@
+"""Contract fuzzing of the TokenMarket API with Schemathesis (`nox -s fuzz`)."""
