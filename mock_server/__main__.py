@@ -1,0 +1,133 @@
+"""``python -m mock_server``: serve the mock gateway with uvicorn on 127.0.0.1.
+
+Usage::
+
+    python -m mock_server [--port PORT] [--token KEY ...] [--host HOST]
+                          [--max-body-bytes N] [--log-level LEVEL] [--access-log]
+
+``--port 0`` picks a free port. Once the server accepts connections, the first line written
+to standard output is exactly ``mock_server listening on http://127.0.0.1:PORT`` (flushed), so
+a test or a script can start it and read the line to learn the port. Keys come from
+``--token`` (repeatable), else ``TOKENMARKET_MOCK_TOKENS``, else the development key
+``tm-mock-dev-key``; they are never printed or logged. SIGINT (Ctrl+C) and SIGTERM stop the
+server gracefully (in-flight requests get up to 3 seconds) and the process exits with status 0.
+Logs go to standard error; the access log is off unless ``--access-log`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import socket
+import sys
+from types import FrameType
+
+import uvicorn
+
+from mock_server.app import MAX_BODY_BYTES, create_app
+from mock_server.auth import DEV_TOKEN, ENV_VAR, tokens_from_env
+
+GRACEFUL_SECONDS = 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m mock_server",
+        description="The embedded TokenMarket mock gateway (answers what openapi.yaml promises).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, default=8080, help="port to bind; 0 picks a free one (default 8080)"
+    )
+    parser.add_argument(
+        "--token",
+        action="append",
+        default=None,
+        metavar="KEY",
+        help=f"an API key to accept (repeatable); default: ${ENV_VAR}, else {DEV_TOKEN!r}",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=MAX_BODY_BYTES,
+        help=f"largest request body accepted; larger gets 413 (default {MAX_BODY_BYTES})",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="server log level, to standard error (default warning)",
+    )
+    parser.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    return parser
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, announcing itself on stdout once it accepts connections."""
+
+    announce = ""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.should_exit:
+            sys.stdout.write(f"mock_server listening on {self.announce}\n")
+            sys.stdout.flush()
+
+
+def _ignore(signum: int, frame: FrameType | None) -> None:
+    """Installed before serving: uvicorn re-raises the stop signal after its graceful
+    shutdown, and this handler turns that into a normal exit (status 0)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the mock until SIGINT or SIGTERM; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=args.log_level.upper(),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        app = create_app(
+            args.token if args.token else tokens_from_env(), max_body_bytes=args.max_body_bytes
+        )
+    except ValueError as exc:
+        sys.stderr.write(f"mock_server: {exc}\n")
+        return 2
+    if not args.token and tokens_from_env() == [DEV_TOKEN]:
+        logging.getLogger("mock_server").info("accepting the documented development key")
+
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((args.host, args.port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        sys.stderr.write(f"mock_server: cannot listen on {args.host}:{args.port}: {exc}\n")
+        return 1
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        log_config=None,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+    )
+    server = _Server(config)
+    server.announce = f"http://{shown}:{port}"
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _ignore)
+    server.run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
