@@ -1,14 +1,96 @@
 # Laid in from overrides/tokenmarket_client/__init__.py by `nox -s generate`: edit it there and regenerate, not here.
 """Typed client for the TokenMarket unified AI API.
 
-The generated low-level client is `Client` / `AuthenticatedClient` with one module per
-operation under `tokenmarket_client.api`; request shapes as TypedDicts are in
+```python
+from tokenmarket_client import TokenMarket
+
+client = TokenMarket()  # reads TOKENMARKET_API_KEY
+completion = client.chat.completions.create(
+    model="DeepSeek-V4-pro", messages=[{"role": "user", "content": "Reply with only OK."}]
+)
+print(completion.choices[0].message.content, completion.request_id)
+```
+
+`TokenMarket` / `AsyncTokenMarket` are the friendly clients (streaming, binary audio, typed
+errors, retries, timeouts). Underneath, the generated low-level client is `Client` /
+`AuthenticatedClient` with one module per operation under `tokenmarket_client.api`; the models
+are in `tokenmarket_client.models`, and request shapes as TypedDicts in
 `tokenmarket_client.params`.
 """
 
-from .client import AuthenticatedClient, Client
+from typing import TYPE_CHECKING
+
+from ._base_client import DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, RetryPolicy
+from ._client import AsyncTokenMarket, TokenMarket
+from ._exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    InternalServerError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimitError,
+    StreamInterruptedError,
+    TokenMarketError,
+)
+from ._headers import Billing, RateLimit
+from ._response import (
+    APIResponse,
+    AsyncBinaryResponse,
+    AsyncStreamedBinaryResponse,
+    BinaryResponse,
+    StreamedBinaryResponse,
+)
+from ._streaming import AsyncStream, ChatCompletionAccumulator, Stream
+
+if TYPE_CHECKING:
+    from .client import AuthenticatedClient, Client
 
 __all__ = (
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIResponse",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncBinaryResponse",
+    "AsyncStream",
+    "AsyncStreamedBinaryResponse",
+    "AsyncTokenMarket",
     "AuthenticatedClient",
+    "AuthenticationError",
+    "Billing",
+    "BinaryResponse",
+    "ChatCompletionAccumulator",
     "Client",
+    "InternalServerError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "NotGiven",
+    "PermissionDeniedError",
+    "ProviderError",
+    "ProviderTimeoutError",
+    "RateLimit",
+    "RateLimitError",
+    "RetryPolicy",
+    "Stream",
+    "StreamInterruptedError",
+    "StreamedBinaryResponse",
+    "TokenMarket",
+    "TokenMarketError",
 )
+
+
+def __getattr__(name: str) -> object:
+    # The generated low-level client needs attrs; load it only for those who use it.
+    if name in ("AuthenticatedClient", "Client"):
+        from . import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

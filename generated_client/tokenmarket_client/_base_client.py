@@ -1,0 +1,601 @@
+# Laid in from overrides/tokenmarket_client/_base_client.py by `nox -s generate`: edit it there and regenerate, not here.
+"""Configuration, request building, retries and timeouts shared by the sync and async clients.
+
+Every call goes the same way:
+
+1. The operation's generated `_get_kwargs()` gives the method, the path, the body and the
+   header parameters (`Idempotency-Key`, `Content-Type`). The body is the caller's dict as
+   given (typed statically by the generated TypedDicts), merged with `extra_body`; it is not
+   round-tripped through the generated attrs model, which would cost more than the rest of
+   the call and drop nothing but time.
+2. One `httpx.Request` is built and sent up to `1 + max_retries` times. Connection errors,
+   timeouts, 408, 409, 429 and 5xx are retried after a delay: the server's `retry-after-ms` or
+   `Retry-After` (seconds or HTTP date) when it gives one and it is at most
+   `RetryPolicy.max_retry_after`, otherwise exponential backoff with jitter. A server that asks
+   for a longer wait gets no retry: the error is raised at once, with its `retry_after`.
+   400, 401, 403, 404 and 422 are never retried.
+3. All attempts of one call carry the same `Idempotency-Key` (a fresh UUID per call unless the
+   caller passes `idempotency_key=`), so that a server which knows the header can tell a retry
+   from a new request. The header's name is an assumption of the spec: TokenMarket's public
+   documentation names none; servers that do not know it ignore it.
+4. A non-2xx answer becomes the typed error of `_exceptions`; a stream is returned to the
+   caller only after its status was checked, so nothing is ever retried once a stream has
+   yielded data.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeAlias, TypeVar
+
+import httpx
+
+from . import _json
+from ._exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    TokenMarketError,
+    excerpt,
+    make_status_error,
+    redact,
+)
+from ._headers import retry_after
+
+if TYPE_CHECKING:
+    from ._response import APIResponse
+
+log: Final = logging.getLogger("tokenmarket_client")
+
+DEFAULT_BASE_URL: Final = "https://cloud.hopegate.ai/api"
+DEFAULT_TIMEOUT: Final = httpx.Timeout(600.0, connect=5.0)
+"""Connect within 5 s; otherwise a generous 600 s, since generation (long answers, images,
+video tasks, speech) can take minutes and a stream may pause between chunks."""
+DEFAULT_MAX_RETRIES: Final = 2
+API_KEY_ENV: Final = "TOKENMARKET_API_KEY"
+BASE_URL_ENV: Final = "TOKENMARKET_BASE_URL"
+IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
+MAX_ERROR_BODY: Final = 64 * 1024
+RETRY_STATUSES: Final = frozenset({408, 409, 429})
+
+EVENT_STREAM: Final = "text/event-stream"
+
+HttpxClientT = TypeVar("HttpxClientT", httpx.Client, httpx.AsyncClient)
+R = TypeVar("R")
+
+
+class NotGiven:
+    """The default of options that `None` would mean something for (`timeout=None`: no limit)."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
+
+Timeout: TypeAlias = float | httpx.Timeout | None
+"""Seconds for every phase, an `httpx.Timeout` for each phase, or None for no limit."""
+Headers: TypeAlias = Mapping[str, str | None]
+"""Extra headers; a None value removes a header the client would send (e.g. `Idempotency-Key`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How long to wait between attempts. The number of retries is `max_retries`."""
+
+    initial_delay: float = 0.5
+    """The first backoff delay in seconds; it doubles at each retry."""
+    max_delay: float = 8.0
+    """The longest backoff delay in seconds."""
+    jitter: float = 0.25
+    """Each backoff delay is shortened by a random fraction of up to this much."""
+    max_retry_after: float = 60.0
+    """The longest server-requested wait (`Retry-After`) honoured; a longer one is not retried."""
+
+    def backoff(self, retry: int) -> float:
+        """The delay before retry number `retry` (0 for the first) when the server gave none."""
+        delay = min(self.initial_delay * (2.0**retry), self.max_delay)
+        return delay * (1.0 - self.jitter * random.random())  # noqa: S311 (jitter, not crypto)
+
+
+class _Body:
+    """Stands in for a generated request model: `_get_kwargs` only calls `to_dict()`."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._data
+
+
+GetKwargs: TypeAlias = Callable[..., dict[str, Any]]
+Body: TypeAlias = Mapping[str, Any]
+"""Extra JSON body fields, merged over the typed ones (they win)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Operation(Generic[R]):
+    """One way of calling one operation: its generated `_get_kwargs` and how to read the answer."""
+
+    get_kwargs: GetKwargs
+    parse: Callable[[httpx.Response, str], R]
+    """Makes the result from a 2xx response (read, unless `stream`) and the key to redact."""
+    stream: bool = False
+    """Keep the body unread: the result reads it (an event stream, streamed audio)."""
+    accept: str | None = None
+
+
+@cache
+def _user_agent() -> str:
+    try:
+        from importlib.metadata import version  # a few ms, once: not at import time
+
+        return f"tokenmarket-client-python/{version('tokenmarket-client')}"
+    except Exception:  # not installed as a distribution: still a client
+        return "tokenmarket-client-python"
+
+
+def _is_retryable_status(status: int) -> bool:
+    return status in RETRY_STATUSES or status >= 500
+
+
+def _connection_error(
+    exc: httpx.TransportError, request: httpx.Request, attempts: int, secret: str
+) -> tuple[APIConnectionError, bool]:
+    """The error to raise for a transport failure, and whether a retry may help."""
+    reason = redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, secret)
+    where = f"{request.method} {request.url.path}"
+    tried = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"{where} timed out {tried} ({reason})", request=request), True
+    retryable = isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError | httpx.ProxyError)
+    return APIConnectionError(f"{where} failed {tried} ({reason})", request=request), retryable
+
+
+class BaseClient(Generic[HttpxClientT]):
+    """What the sync and async clients share: configuration and request building."""
+
+    api_key: str
+    base_url: str
+    timeout: Timeout
+    max_retries: int
+    retry_policy: RetryPolicy
+    _client: HttpxClientT
+    _owns_client: bool
+    _per_request_headers: dict[str, str]
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: Timeout | NotGiven,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None,
+        retry_policy: RetryPolicy | None,
+        http_client_timeout: httpx.Timeout | None,
+    ) -> None:
+        api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if not api_key:
+            raise TokenMarketError(
+                f"No API key: pass api_key= or set the {API_KEY_ENV} environment variable."
+            )
+        self.api_key = api_key
+        base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        self.base_url = str(base_url).rstrip("/")
+        if max_retries < 0:
+            raise ValueError("max_retries must be 0 or more")
+        self.max_retries = max_retries
+        self.retry_policy = retry_policy or RetryPolicy()
+        if isinstance(timeout, NotGiven):
+            # A caller's own httpx client keeps its timeout unless it is httpx's 5 s default.
+            given = http_client_timeout
+            keep = given is not None and given != httpx.Timeout(5.0)
+            timeout = given if keep else DEFAULT_TIMEOUT
+        self.timeout = timeout
+        self._default_headers = {
+            "Authorization": f"Bearer {api_key}",
+            "User-Agent": _user_agent(),
+            **(default_headers or {}),
+        }
+        self._urls: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        # Never the key, not even a part of it.
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries}, "
+            f"timeout={self.timeout!r})"
+        )
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build_request(
+        self,
+        get_kwargs: GetKwargs,
+        params: dict[str, Any],
+        *,
+        idempotency_key: str | None,
+        extra_headers: Headers | None,
+        extra_body: Mapping[str, Any] | None,
+        timeout: Timeout | NotGiven,
+        accept: str | None,
+    ) -> httpx.Request:
+        if extra_body:
+            params.update(extra_body)
+        kwargs = get_kwargs(
+            body=_Body(params), idempotency_key=idempotency_key or str(uuid.uuid4())
+        )
+        headers: dict[str, str] = kwargs.pop("headers", {})
+        if self._per_request_headers:
+            headers = {**self._per_request_headers, **headers}
+        if accept is not None:
+            headers["Accept"] = accept
+        removed: list[str] = []
+        if extra_headers:
+            for name, value in extra_headers.items():
+                if value is None:
+                    removed.append(name)
+                    headers.pop(name, None)
+                else:
+                    headers[name] = value
+        path: str = kwargs.pop("url")
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = self.base_url + path
+        if "json" in kwargs:
+            kwargs["content"] = _json.dumps(kwargs.pop("json"))
+        request = self._client.build_request(
+            url=url,
+            headers=headers,
+            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
+            **kwargs,
+        )
+        for name in removed:
+            if name in request.headers:
+                del request.headers[name]
+        return request
+
+    # -- retrying -------------------------------------------------------------------------
+
+    def _retry_delay(self, retry: int, response: httpx.Response | None) -> float | None:
+        """Seconds to wait before retry number `retry`, or None when not to retry."""
+        if response is None:
+            return self.retry_policy.backoff(retry)
+        if not _is_retryable_status(response.status_code):
+            return None
+        asked = retry_after(response.headers)
+        if asked is None:
+            return self.retry_policy.backoff(retry)
+        if asked > self.retry_policy.max_retry_after:
+            return None
+        return asked
+
+    def _log_retry(self, request: httpx.Request, delay: float, retry: int, why: str) -> None:
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "Retrying %s %s in %.3f s (retry %d of %d): %s",
+                request.method,
+                request.url.path,
+                delay,
+                retry + 1,
+                self.max_retries,
+                redact(why, self.api_key),
+            )
+
+    def _status_error(self, response: httpx.Response, body: bytes) -> APIStatusError:
+        return make_status_error(response, body, secret=self.api_key)
+
+    def _not_a_stream(self, response: httpx.Response, body: bytes) -> TokenMarketError:
+        """The error for a 2xx answer to a streamed call that is not an event stream."""
+        error = make_status_error(response, body, secret=self.api_key)
+        if error.code is not None or error.type is not None:
+            return error  # an error envelope sent with a 2xx status
+        return APIResponseValidationError(
+            f"Asked for {EVENT_STREAM}, got {response.headers.get('content-type')!r} "
+            f"(request_id={response.headers.get('x-request-id')}); body: "
+            f"{excerpt(body, self.api_key)!r}",
+            response=response,
+            body=body,
+        )
+
+    def _options(
+        self,
+        operation: Operation[Any],
+        params: Mapping[str, Any],
+        extra_headers: Headers | None,
+        extra_body: Body | None,
+        timeout: Timeout | NotGiven,
+        idempotency_key: str | None,
+    ) -> httpx.Request:
+        return self._build_request(
+            operation.get_kwargs,
+            dict(params),
+            idempotency_key=idempotency_key,
+            extra_headers=extra_headers,
+            extra_body=extra_body,
+            timeout=timeout,
+            accept=operation.accept,
+        )
+
+
+def _error_reason(response: httpx.Response) -> str:
+    request_id = response.headers.get("x-request-id")
+    return f"{response.status_code} {response.reason_phrase} (request_id={request_id})"
+
+
+class SyncClientCore(BaseClient[httpx.Client]):
+    """The sending half of `TokenMarket`."""
+
+    def _init_http(self, http_client: httpx.Client | None) -> None:
+        if http_client is None:
+            self._client = httpx.Client(headers=self._default_headers, timeout=self.timeout)
+            self._owns_client = True
+            self._per_request_headers = {}
+        else:
+            self._client = http_client
+            self._owns_client = False
+            self._per_request_headers = dict(self._default_headers)
+
+    def _sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
+        """Send with retries; return a 2xx response (unread if `stream`), or raise."""
+        retries = self.max_retries
+        retry = 0
+        while True:
+            try:
+                response = self._client.send(request, stream=stream)
+            except httpx.TransportError as exc:
+                failure, retryable = _connection_error(exc, request, retry + 1, self.api_key)
+                if retryable and retry < retries:
+                    backoff = self.retry_policy.backoff(retry)
+                    self._log_retry(request, backoff, retry, failure.message)
+                    self._sleep(backoff)
+                    retry += 1
+                    continue
+                raise failure from exc
+            if 200 <= response.status_code < 300:
+                return response
+            body = self._read_error_body(response) if stream else response.content
+            error = self._status_error(response, body)
+            delay = self._retry_delay(retry, response) if retry < retries else None
+            if delay is None:
+                raise error
+            self._log_retry(request, delay, retry, _error_reason(response))
+            self._sleep(delay)
+            retry += 1
+
+    @staticmethod
+    def _read_error_body(response: httpx.Response) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= MAX_ERROR_BODY:
+                    break
+        except httpx.HTTPError:
+            pass
+        finally:
+            response.close()
+        return b"".join(chunks)
+
+    def _post(
+        self,
+        operation: Operation[Any],
+        params: Mapping[str, Any],
+        *,
+        extra_headers: Headers | None,
+        extra_body: Body | None,
+        timeout: Timeout | NotGiven,
+        idempotency_key: str | None,
+    ) -> httpx.Response:
+        request = self._options(
+            operation, params, extra_headers, extra_body, timeout, idempotency_key
+        )
+        response = self._send(request, stream=operation.stream)
+        if operation.accept == EVENT_STREAM and not response.headers.get(
+            "content-type", ""
+        ).startswith(EVENT_STREAM):
+            raise self._not_a_stream(response, self._read_error_body(response))
+        return response
+
+    def _run(
+        self,
+        operation: Operation[R],
+        params: Mapping[str, Any],
+        *,
+        extra_headers: Headers | None,
+        extra_body: Body | None,
+        timeout: Timeout | NotGiven,
+        idempotency_key: str | None,
+    ) -> R:
+        response = self._post(
+            operation,
+            params,
+            extra_headers=extra_headers,
+            extra_body=extra_body,
+            timeout=timeout,
+            idempotency_key=idempotency_key,
+        )
+        return operation.parse(response, self.api_key)
+
+    def _run_raw(
+        self,
+        operation: Operation[R],
+        params: Mapping[str, Any],
+        *,
+        extra_headers: Headers | None,
+        extra_body: Body | None,
+        timeout: Timeout | NotGiven,
+        idempotency_key: str | None,
+    ) -> APIResponse[R]:
+        from ._response import APIResponse
+
+        response = self._post(
+            operation,
+            params,
+            extra_headers=extra_headers,
+            extra_body=extra_body,
+            timeout=timeout,
+            idempotency_key=idempotency_key,
+        )
+        secret = self.api_key
+        return APIResponse(response, lambda answer: operation.parse(answer, secret))
+
+    def close(self) -> None:
+        """Close the connection pool, if this client created it (not a caller's http_client)."""
+        if self._owns_client:
+            self._client.close()
+
+
+class AsyncClientCore(BaseClient[httpx.AsyncClient]):
+    """The sending half of `AsyncTokenMarket`."""
+
+    def _init_http(self, http_client: httpx.AsyncClient | None) -> None:
+        if http_client is None:
+            self._client = httpx.AsyncClient(headers=self._default_headers, timeout=self.timeout)
+            self._owns_client = True
+            self._per_request_headers = {}
+        else:
+            self._client = http_client
+            self._owns_client = False
+            self._per_request_headers = dict(self._default_headers)
+
+    async def _sleep(self, seconds: float) -> None:
+        import anyio  # asyncio or trio, whichever httpx runs on
+
+        await anyio.sleep(seconds)
+
+    async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
+        """Send with retries; return a 2xx response (unread if `stream`), or raise."""
+        retries = self.max_retries
+        retry = 0
+        while True:
+            try:
+                response = await self._client.send(request, stream=stream)
+            except httpx.TransportError as exc:
+                failure, retryable = _connection_error(exc, request, retry + 1, self.api_key)
+                if retryable and retry < retries:
+                    backoff = self.retry_policy.backoff(retry)
+                    self._log_retry(request, backoff, retry, failure.message)
+                    await self._sleep(backoff)
+                    retry += 1
+                    continue
+                raise failure from exc
+            if 200 <= response.status_code < 300:
+                return response
+            body = await self._read_error_body(response) if stream else response.content
+            error = self._status_error(response, body)
+            delay = self._retry_delay(retry, response) if retry < retries else None
+            if delay is None:
+                raise error
+            self._log_retry(request, delay, retry, _error_reason(response))
+            await self._sleep(delay)
+            retry += 1
+
+    @staticmethod
+    async def _read_error_body(response: httpx.Response) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= MAX_ERROR_BODY:
+                    break
+        except httpx.HTTPError:
+            pass
+        finally:
+            await response.aclose()
+        return b"".join(chunks)
+
+    async def _post(
+        self,
+        operation: Operation[Any],
+        params: Mapping[str, Any],
+        *,
+        extra_headers: Headers | None,
+        extra_body: Body | None,
+        timeout: Timeout | NotGiven,
+        idempotency_key: str | None,
+    ) -> httpx.Response:
+        request = self._options(
+            operation, params, extra_headers, extra_body, timeout, idempotency_key
+        )
+        response = await self._send(request, stream=operation.stream)
+        if operation.accept == EVENT_STREAM and not response.headers.get(
+            "content-type", ""
+        ).startswith(EVENT_STREAM):
+            raise self._not_a_stream(response, await self._read_error_body(response))
+        return response
+
+    async def _run(
+        self,
+        operation: Operation[R],
+        params: Mapping[str, Any],
+        *,
+        extra_headers: Headers | None,
+        extra_body: Body | None,
+        timeout: Timeout | NotGiven,
+        idempotency_key: str | None,
+    ) -> R:
+        response = await self._post(
+            operation,
+            params,
+            extra_headers=extra_headers,
+            extra_body=extra_body,
+            timeout=timeout,
+            idempotency_key=idempotency_key,
+        )
+        return operation.parse(response, self.api_key)
+
+    async def _run_raw(
+        self,
+        operation: Operation[R],
+        params: Mapping[str, Any],
+        *,
+        extra_headers: Headers | None,
+        extra_body: Body | None,
+        timeout: Timeout | NotGiven,
+        idempotency_key: str | None,
+    ) -> APIResponse[R]:
+        from ._response import APIResponse
+
+        response = await self._post(
+            operation,
+            params,
+            extra_headers=extra_headers,
+            extra_body=extra_body,
+            timeout=timeout,
+            idempotency_key=idempotency_key,
+        )
+        secret = self.api_key
+        return APIResponse(response, lambda answer: operation.parse(answer, secret))
+
+    async def close(self) -> None:
+        """Close the connection pool, if this client created it (not a caller's http_client)."""
+        if self._owns_client:
+            await self._client.aclose()

@@ -1,0 +1,368 @@
+"""What a call returns besides a parsed model: raw responses and binary (audio) bodies.
+
+- `APIResponse[R]`: the HTTP answer behind any result (`with_raw_response`): status, headers,
+  body, and `parse()` for the result the plain call would have returned.
+- `BinaryResponse` / `AsyncBinaryResponse`: a binary body that was read whole (speech).
+- `StreamedBinaryResponse` / `AsyncStreamedBinaryResponse`: a binary body read as it arrives,
+  never held whole (`with_streaming_response`); `stream_to_file` writes in constant memory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Generic, Protocol, Self, TypeVar
+
+import httpx
+
+from . import _json
+from ._exceptions import (
+    APIResponseValidationError,
+    APITimeoutError,
+    StreamInterruptedError,
+    excerpt,
+)
+from ._headers import ResponseInfo
+
+R = TypeVar("R")
+CHUNK_SIZE = 64 * 1024
+"""Bytes per piece when writing audio to a file or iterating a body already read."""
+
+
+class _Model(Protocol):
+    _headers: httpx.Headers | None
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self: ...
+
+
+M = TypeVar("M", bound=_Model)
+
+
+def parse_json(response: httpx.Response, cls: type[M], *, secret: str | None = None) -> M:
+    """The body as the generated model `cls` (via its `from_dict`), headers attached."""
+    body = response.content
+    try:
+        result = cls.from_dict(_json.loads(body))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        name = cls.__mro__[1].__name__ if len(cls.__mro__) > 1 else cls.__name__
+        raise APIResponseValidationError(
+            f"The {response.status_code} answer to {response.request.method} "
+            f"{response.request.url.path} is not a valid {name} ({type(exc).__name__}: {exc}); "
+            f"body: {excerpt(body, secret)!r} "
+            f"(request_id={response.headers.get('x-request-id')})",
+            response=response,
+            body=body,
+        ) from exc
+    result._headers = response.headers
+    return result
+
+
+class APIResponse(ResponseInfo, Generic[R]):
+    """The raw HTTP answer of a call; `parse()` gives what the plain call returns.
+
+    For a streamed call (`stream=True`) the body is not read: `parse()` returns the stream.
+    """
+
+    __slots__ = ("_headers", "_parse", "_parsed", "http_response")
+
+    http_response: httpx.Response
+    """The httpx response itself."""
+
+    def __init__(self, response: httpx.Response, parse: Callable[[httpx.Response], R]) -> None:
+        self.http_response = response
+        self._headers = response.headers
+        self._parse = parse
+        self._parsed: list[R] = []
+
+    def __repr__(self) -> str:
+        return f"<APIResponse {self.status_code} request_id={self.request_id}>"
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status."""
+        return self.http_response.status_code
+
+    @property
+    def url(self) -> httpx.URL:
+        """The URL that was requested."""
+        return self.http_response.request.url
+
+    @property
+    def content(self) -> bytes:
+        """The body's bytes (not available for a stream before it is read)."""
+        return self.http_response.content
+
+    @property
+    def text(self) -> str:
+        """The body as text."""
+        return self.http_response.text
+
+    def json(self) -> Any:  # noqa: ANN401 (any JSON value)
+        """The body as JSON, untyped."""
+        return _json.loads(self.http_response.content)
+
+    def parse(self) -> R:
+        """The result the plain call returns (parsed once, then cached)."""
+        if not self._parsed:
+            self._parsed.append(self._parse(self.http_response))
+        return self._parsed[0]
+
+
+def _content_type(headers: httpx.Headers) -> str:
+    value: str = headers.get("content-type", "application/octet-stream")
+    return value.split(";", 1)[0].strip()
+
+
+def _cut_short(
+    response: httpx.Response, exc: httpx.TransportError
+) -> APITimeoutError | StreamInterruptedError:
+    request_id = response.headers.get("x-request-id")
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(
+            f"The body stalled past the read timeout (request_id={request_id})",
+            request=response.request,
+        )
+    return StreamInterruptedError(
+        f"The body ended early ({type(exc).__name__}: {exc}) (request_id={request_id})",
+        request=response.request,
+    )
+
+
+class _BinaryBase(ResponseInfo):
+    __slots__ = ("_headers", "response")
+
+    response: httpx.Response
+    """The httpx response."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self._headers = response.headers
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} {self.content_type} "
+            f"length={self.headers.get('content-length')} request_id={self.request_id}>"
+        )
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the body, e.g. `audio/mpeg` (without parameters)."""
+        return _content_type(self.headers)
+
+
+class BinaryResponse(_BinaryBase):
+    """A binary answer (speech audio) read whole: `content`, or pieces, or a file."""
+
+    __slots__ = ()
+
+    @property
+    def content(self) -> bytes:
+        """All the bytes."""
+        return self.response.content
+
+    def iter_bytes(self, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+        """The bytes in pieces of `chunk_size`."""
+        view = memoryview(self.response.content)
+        for start in range(0, len(view), chunk_size):
+            yield bytes(view[start : start + chunk_size])
+
+    def stream_to_file(self, path: str | os.PathLike[str]) -> int:
+        """Write the bytes to `path` (no copy is made); return how many were written."""
+        content = self.response.content
+        with open(path, "wb") as file:
+            file.write(content)
+        return len(content)
+
+
+class AsyncBinaryResponse(_BinaryBase):
+    """`BinaryResponse` for the async client: the same, with coroutines for I/O."""
+
+    __slots__ = ()
+
+    @property
+    def content(self) -> bytes:
+        """All the bytes."""
+        return self.response.content
+
+    async def iter_bytes(self, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
+        """The bytes in pieces of `chunk_size`."""
+        view = memoryview(self.response.content)
+        for start in range(0, len(view), chunk_size):
+            yield bytes(view[start : start + chunk_size])
+
+    async def stream_to_file(self, path: str | os.PathLike[str]) -> int:
+        """Write the bytes to `path` in a worker thread; return how many were written."""
+        import anyio  # the event loop's thread pool, asyncio or trio
+
+        content = self.response.content
+
+        def write() -> None:
+            with open(path, "wb") as file:
+                file.write(content)
+
+        await anyio.to_thread.run_sync(write)
+        return len(content)
+
+
+class StreamedBinaryResponse(_BinaryBase):
+    """A binary answer read as it arrives, never held whole. Use it in a `with` block."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the connection (unread bytes are dropped)."""
+        self.response.close()
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """The bytes as they arrive (or re-cut to `chunk_size`)."""
+        try:
+            yield from self.response.iter_bytes(chunk_size)
+        except httpx.TransportError as exc:
+            raise _cut_short(self.response, exc) from exc
+
+    def read(self) -> bytes:
+        """Read the rest of the body into memory and return all of it."""
+        try:
+            return self.response.read()
+        except httpx.TransportError as exc:
+            raise _cut_short(self.response, exc) from exc
+
+    @property
+    def content(self) -> bytes:
+        """All the bytes (reads the body whole: prefer `iter_bytes` or `stream_to_file`)."""
+        return self.read()
+
+    def stream_to_file(self, path: str | os.PathLike[str], chunk_size: int | None = None) -> int:
+        """Write the body to `path` as it arrives, in constant memory; return the byte count."""
+        written = 0
+        with open(path, "wb") as file:
+            for piece in self.iter_bytes(chunk_size):
+                file.write(piece)
+                written += len(piece)
+        return written
+
+
+class AsyncStreamedBinaryResponse(_BinaryBase):
+    """`StreamedBinaryResponse` for the async client. Use it in an `async with` block."""
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Release the connection (unread bytes are dropped)."""
+        await self.response.aclose()
+
+    async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """The bytes as they arrive (or re-cut to `chunk_size`)."""
+        try:
+            async for piece in self.response.aiter_bytes(chunk_size):
+                yield piece
+        except httpx.TransportError as exc:
+            raise _cut_short(self.response, exc) from exc
+
+    async def read(self) -> bytes:
+        """Read the rest of the body into memory and return all of it."""
+        try:
+            return await self.response.aread()
+        except httpx.TransportError as exc:
+            raise _cut_short(self.response, exc) from exc
+
+    async def stream_to_file(
+        self, path: str | os.PathLike[str], chunk_size: int | None = None
+    ) -> int:
+        """Write the body to `path` as it arrives, in constant memory; return the byte count.
+
+        Each piece is written from a worker thread, so the event loop never waits on the disk.
+        """
+        import anyio
+
+        written = 0
+        async with await anyio.open_file(path, "wb") as file:
+            async for piece in self.iter_bytes(chunk_size):
+                await file.write(piece)
+                written += len(piece)
+        return written
+
+
+class _Closes(Protocol):
+    def close(self) -> None: ...
+
+
+class _AsyncCloses(Protocol):
+    def close(self) -> Awaitable[None]: ...
+
+
+C = TypeVar("C", bound=_Closes)
+AC = TypeVar("AC", bound=_AsyncCloses)
+
+
+class StreamingCall(Generic[C]):
+    """A call made on entering a `with` block; the block gets its response, closed on exit."""
+
+    __slots__ = ("_entered", "_make")
+
+    def __init__(self, make: Callable[[], C]) -> None:
+        self._make = make
+        self._entered: C | None = None
+
+    def __enter__(self) -> C:
+        self._entered = self._make()
+        return self._entered
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        entered, self._entered = self._entered, None
+        if entered is not None:
+            entered.close()
+
+
+class AsyncStreamingCall(Generic[AC]):
+    """A call made on entering an `async with` block; the block gets its response, closed on
+    exit."""
+
+    __slots__ = ("_entered", "_make")
+
+    def __init__(self, make: Callable[[], Awaitable[AC]]) -> None:
+        self._make = make
+        self._entered: AC | None = None
+
+    async def __aenter__(self) -> AC:
+        self._entered = await self._make()
+        return self._entered
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        entered, self._entered = self._entered, None
+        if entered is not None:
+            await entered.close()

@@ -1,0 +1,383 @@
+"""Server-sent-event streams of typed chunks, sync and async, and a helper that assembles them.
+
+A `Stream` is what `chat.completions.create(..., stream=True)` returns once the server has
+answered 2xx with `text/event-stream`. Iterating it yields one generated `ChatCompletionChunk`
+per event (parsed with its `from_dict`, so provider extras stay in `additional_properties`) and
+stops at `data: [DONE]`. Comment lines and keep-alives are skipped. An event whose data is an
+error envelope raises the typed error of its code. A body that ends, or a connection that
+breaks, before `[DONE]` raises `StreamInterruptedError`; a stall longer than the read timeout
+raises `APITimeoutError`. Nothing is retried once a stream has yielded data.
+
+The connection goes back to the pool when the stream ends, when `close()` is called, when a
+`with` block exits, and when a `for` loop over the stream is left by `break` (the loop's
+iterator is the only reference to the generator that holds the connection, so CPython closes it
+at once; for `async for`, the event loop closes it on its next turn).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+
+import httpx
+
+from . import _json
+from ._exceptions import (
+    APIResponseValidationError,
+    APITimeoutError,
+    StreamInterruptedError,
+    TokenMarketError,
+    excerpt,
+    make_status_error,
+)
+from ._headers import ResponseInfo
+from ._sse import SSEDecoder
+
+if TYPE_CHECKING:
+    from ._results import ChatCompletion
+    from .models.chat_completion_chunk import ChatCompletionChunk
+
+T = TypeVar("T")
+
+DONE = b"[DONE]"
+
+
+class _StreamBase(ResponseInfo, Generic[T]):
+    __slots__ = (
+        "_closed",
+        "_headers",
+        "_iterator",
+        "_parse",
+        "_secret",
+        "_started",
+        "chunks_received",
+        "done",
+        "response",
+    )
+
+    response: httpx.Response
+    """The HTTP response being read."""
+    chunks_received: int
+    """How many chunks were yielded so far."""
+    done: bool
+    """Whether `data: [DONE]` arrived."""
+
+    def __init__(self, response: httpx.Response, parse: Callable[[Any], T], *, secret: str) -> None:
+        self.response = response
+        self._headers = response.headers
+        self._parse = parse
+        self._secret = secret
+        self._started = False
+        self._closed = False
+        self.chunks_received = 0
+        self.done = False
+
+    def __repr__(self) -> str:
+        state = "done" if self.done else "closed" if self._closed else "open"
+        return (
+            f"<{type(self).__name__} {state} chunks={self.chunks_received} "
+            f"request_id={self.request_id}>"
+        )
+
+    def _begin(self) -> None:
+        if self._started:
+            raise TokenMarketError(
+                "This stream is already being iterated (a stream can be read once)."
+            )
+        self._started = True
+
+    def _decode(self, event: str, data: bytes, loads: Callable[[bytes], Any]) -> T:
+        try:
+            obj = loads(data)
+        except ValueError as exc:
+            raise self._invalid(data, exc) from exc
+        if event == "error" or (type(obj) is dict and obj.get("error") is not None):
+            raise make_status_error(self.response, data, secret=self._secret, in_stream=True)
+        try:
+            return self._parse(obj)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise self._invalid(data, exc) from exc
+
+    def _invalid(self, data: bytes, exc: Exception) -> APIResponseValidationError:
+        return APIResponseValidationError(
+            f"Event {self.chunks_received + 1} of the stream is not a valid chunk "
+            f"({type(exc).__name__}: {exc}); data: {excerpt(data, self._secret)!r} "
+            f"(request_id={self.request_id})",
+            response=self.response,
+            body=data,
+        )
+
+    def _interrupted(self, exc: Exception | None) -> APITimeoutError | StreamInterruptedError:
+        request = self.response.request
+        count = self.chunks_received
+        if isinstance(exc, httpx.TimeoutException):
+            return APITimeoutError(
+                f"The stream stalled past the read timeout after {count} chunks "
+                f"(request_id={self.request_id})",
+                request=request,
+            )
+        why = f" ({type(exc).__name__}: {exc})" if exc is not None else ""
+        return StreamInterruptedError(
+            f"The stream ended before data: [DONE] after {count} chunks{why} "
+            f"(request_id={self.request_id}); the answer is incomplete",
+            request=request,
+            chunks_received=count,
+        )
+
+
+class Stream(_StreamBase[T]):
+    """An iterator of typed chunks over one streamed answer; also a context manager."""
+
+    __slots__ = ()
+    _iterator: Iterator[T] | None
+
+    def __init__(self, response: httpx.Response, parse: Callable[[Any], T], *, secret: str) -> None:
+        super().__init__(response, parse, secret=secret)
+        self._iterator = None
+
+    def __iter__(self) -> Iterator[T]:
+        self._begin()
+        return self._events()
+
+    def __next__(self) -> T:
+        if self._iterator is None:
+            self._iterator = iter(self)
+        return next(self._iterator)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop reading and release the connection; later iteration yields nothing."""
+        self._closed = True
+        self.response.close()
+
+    def _events(self) -> Iterator[T]:
+        response = self.response
+        decode = self._decode
+        loads = _json.loader()
+        feed = SSEDecoder().feed
+        try:
+            for raw in response.iter_bytes():
+                for event, data in feed(raw):
+                    if data == DONE:
+                        self.done = True
+                        return
+                    chunk = decode(event, data, loads)
+                    self.chunks_received += 1
+                    yield chunk
+                    if self._closed:
+                        return
+            raise self._interrupted(None)
+        except httpx.TransportError as exc:
+            raise self._interrupted(exc) from exc
+        except httpx.StreamClosed:
+            if not self._closed:
+                raise
+        finally:
+            response.close()
+
+    def get_final_completion(self: Stream[ChatCompletionChunk]) -> ChatCompletion:
+        """Read the whole stream and assemble it into one `ChatCompletion` (see
+        `ChatCompletionAccumulator`). Call it instead of iterating, not after."""
+        accumulator = ChatCompletionAccumulator()
+        for chunk in self:
+            accumulator.add(chunk)
+        return accumulator.completion(headers=self.headers)
+
+
+class AsyncStream(_StreamBase[T]):
+    """An async iterator of typed chunks over one streamed answer; also an async context manager."""
+
+    __slots__ = ()
+    _iterator: AsyncIterator[T] | None
+
+    def __init__(self, response: httpx.Response, parse: Callable[[Any], T], *, secret: str) -> None:
+        super().__init__(response, parse, secret=secret)
+        self._iterator = None
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        self._begin()
+        return self._events()
+
+    async def __anext__(self) -> T:
+        if self._iterator is None:
+            self._iterator = self.__aiter__()
+        return await self._iterator.__anext__()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Stop reading and release the connection; later iteration yields nothing."""
+        self._closed = True
+        await self.response.aclose()
+
+    async def _events(self) -> AsyncIterator[T]:
+        response = self.response
+        decode = self._decode
+        loads = _json.loader()
+        feed = SSEDecoder().feed
+        try:
+            async for raw in response.aiter_bytes():
+                for event, data in feed(raw):
+                    if data == DONE:
+                        self.done = True
+                        return
+                    chunk = decode(event, data, loads)
+                    self.chunks_received += 1
+                    yield chunk
+                    if self._closed:
+                        return
+            raise self._interrupted(None)
+        except httpx.TransportError as exc:
+            raise self._interrupted(exc) from exc
+        except httpx.StreamClosed:
+            if not self._closed:
+                raise
+        finally:
+            await response.aclose()
+
+    async def get_final_completion(self: AsyncStream[ChatCompletionChunk]) -> ChatCompletion:
+        """Read the whole stream and assemble it into one `ChatCompletion` (see
+        `ChatCompletionAccumulator`). Call it instead of iterating, not after."""
+        accumulator = ChatCompletionAccumulator()
+        async for chunk in self:
+            accumulator.add(chunk)
+        return accumulator.completion(headers=self.headers)
+
+
+# -- assembling ------------------------------------------------------------------------------
+
+# Delta keys that name something rather than carry text: a repeat is the same value again,
+# not a piece to append (some providers repeat `role`, or a tool call's `id`, on every chunk).
+_NAMES = frozenset({"role", "type", "id", "name", "index"})
+
+
+class _Text(list[str]):
+    """Pieces of a string being assembled (joined once at the end, not copied per chunk)."""
+
+
+def _merge(target: dict[str, Any], delta: dict[str, Any]) -> None:
+    """Fold one delta into what came before: text appends, objects merge, lists of indexed
+    objects merge by `index`, other lists extend, anything else is replaced."""
+    for key, value in delta.items():
+        current = target.get(key)
+        if value is None:
+            target.setdefault(key, None)
+        elif isinstance(value, str):
+            if key in _NAMES:
+                if not current:
+                    target[key] = value
+            elif isinstance(current, _Text):
+                current.append(value)
+            else:
+                target[key] = _Text([value])
+        elif isinstance(value, dict):
+            if not isinstance(current, dict):
+                current = target[key] = {}
+            _merge(current, value)
+        elif isinstance(value, list):
+            if not isinstance(current, list):
+                current = target[key] = []
+            if value and all(isinstance(item, dict) and "index" in item for item in value):
+                for item in value:
+                    same = next((old for old in current if old.get("index") == item["index"]), None)
+                    if same is None:
+                        same = {}
+                        current.append(same)
+                    _merge(same, item)
+            else:
+                current.extend(value)
+        else:
+            target[key] = value
+
+
+def _finish(value: object) -> Any:  # noqa: ANN401 (the JSON it was made from)
+    if isinstance(value, _Text):
+        return "".join(value)
+    if isinstance(value, dict):
+        return {key: _finish(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finish(item) for item in value]
+    return value
+
+
+class ChatCompletionAccumulator:
+    """Assembles the chunks of a stream into the `ChatCompletion` a non-streamed call returns.
+
+    Text (`content`, `reasoning_content`, `refusal`, a tool call's `arguments`, and any text
+    field a provider adds) is concatenated; tool calls are put together from their pieces by
+    `index`; `finish_reason`, `usage` and the other top-level fields take their last value.
+    Feed it every chunk with `add()` while iterating, then call `completion()`.
+    """
+
+    def __init__(self) -> None:
+        self._top: dict[str, Any] = {}
+        self._choices: dict[int, dict[str, Any]] = {}
+
+    def add(self, chunk: ChatCompletionChunk) -> ChatCompletionChunk:
+        """Fold in one chunk; returns it, so `for c in stream: use(acc.add(c))` reads well."""
+        data = chunk.to_dict()
+        for choice in data.pop("choices", None) or []:
+            index = choice.get("index", 0)
+            into = self._choices.get(index)
+            if into is None:
+                into = self._choices[index] = {"index": index, "message": {}}
+            for key, value in choice.items():
+                if key == "delta":
+                    _merge(into["message"], value or {})
+                elif key == "logprobs" and isinstance(value, dict):
+                    _merge(into.setdefault("logprobs", {}), value)
+                elif key != "index" and (value is not None or key not in into):
+                    into[key] = value
+        for key, value in data.items():
+            if value is not None or key not in self._top:
+                self._top[key] = value
+        return chunk
+
+    def completion(self, *, headers: httpx.Headers | None = None) -> ChatCompletion:
+        """The assembled completion (a generated `ChatCompletion`, parsed with `from_dict`)."""
+        from ._results import ChatCompletion  # the models load on first use
+
+        if not self._top:
+            raise TokenMarketError("No chunk was added: there is nothing to assemble.")
+        top = _finish(self._top)
+        top["object"] = "chat.completion"
+        choices = []
+        for index in sorted(self._choices):
+            choice = _finish(self._choices[index])
+            message = choice["message"]
+            message.setdefault("role", "assistant")
+            message.setdefault("content", None)
+            calls = message.get("tool_calls")
+            if isinstance(calls, list):
+                calls.sort(key=lambda call: call.get("index", 0))
+                for call in calls:
+                    call.pop("index", None)
+            choice.setdefault("finish_reason", None)
+            choices.append(choice)
+        top["choices"] = choices
+        try:
+            result = ChatCompletion.from_dict(top)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise TokenMarketError(f"The chunks do not make a completion: {exc!r}") from exc
+        result._headers = headers
+        return result
