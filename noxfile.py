@@ -112,6 +112,9 @@ def tests(session: nox.Session) -> None:
     """Run the test suite (pytest). Extra arguments go to pytest, e.g. `nox -s tests -- -k spec`."""
     install_groups(session, "test", "mock", "codegen", "fuzz")
     session.install("-e", "./generated_client[pydantic]")
+    # tests/publish runs openapi-generator (Java) and the TypeScript compiler on the published spec.
+    install_groups(session, "publish")
+    npm_ci(session)
     session.run("pytest", *(session.posargs or ["-q"]))
 
 
@@ -127,3 +130,39 @@ def lint(session: nox.Session) -> None:
     # Overrides are checked where they run: inside the generated package (see pyproject.toml).
     session.run("mypy", *targets)
     session.run("mypy", "-p", "tokenmarket_client")
+
+
+@nox.session
+def publish(session: nox.Session) -> None:
+    """Write dist/ for other languages: bundled YAML and JSON, dereferenced JSON, HTML, manifest.
+
+    Every file is checked against openapi.yaml before manifest.json (version, sha256) is written,
+    then the three OpenAPI files go through openapi-spec-validator. README, "Publishing the
+    spec", says what a consumer does with them.
+    """
+    install_groups(session, "spec", "publish")
+    npm_ci(session)
+    redocly = str(NODE_BIN / "redocly")
+    session.run(
+        "python", "-m", "publish.build", "--out", "dist", "--redocly", redocly, env=NODE_ENV
+    )
+    session.run(
+        "openapi-spec-validator",
+        "dist/openapi.yaml",
+        "dist/openapi.json",
+        "dist/openapi.dereferenced.json",
+    )
+
+
+@nox.session
+def spec_diff(session: nox.Session) -> None:
+    """List what changed in openapi.yaml since a git ref; fail on an unacknowledged break.
+
+    `nox -s spec_diff -- main` compares the work tree's openapi.yaml with main's. Breaking
+    changes are acknowledged by raising the major number of info.version, or one by one with
+    `-- main --acknowledge ID` (the ID is printed beside each); `--json PATH` saves the report.
+    """
+    if not session.posargs:
+        session.error("Usage: nox -s spec_diff -- REF [--acknowledge ID ...] [--json PATH]")
+    install_groups(session, "publish")
+    session.run("python", "-m", "publish.spec_diff", *session.posargs)
