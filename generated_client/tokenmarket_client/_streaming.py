@@ -81,12 +81,16 @@ class _StreamBase(ResponseInfo, Generic[T]):
             f"request_id={self.request_id}>"
         )
 
-    def _begin(self) -> None:
+    def _begin(self) -> bool:
+        """Whether to iterate: False once closed; an error when iterated a second time."""
+        if self._closed:
+            return False
         if self._started:
             raise TokenMarketError(
                 "This stream is already being iterated (a stream can be read once)."
             )
         self._started = True
+        return True
 
     def _decode(self, event: str, data: bytes, loads: Callable[[bytes], Any]) -> T:
         try:
@@ -138,8 +142,7 @@ class Stream(_StreamBase[T]):
         self._iterator = None
 
     def __iter__(self) -> Iterator[T]:
-        self._begin()
-        return self._events()
+        return self._events() if self._begin() else iter(())
 
     def __next__(self) -> T:
         if self._iterator is None:
@@ -207,8 +210,7 @@ class AsyncStream(_StreamBase[T]):
         self._iterator = None
 
     def __aiter__(self) -> AsyncIterator[T]:
-        self._begin()
-        return self._events()
+        return self._events() if self._begin() else _nothing()
 
     async def __anext__(self) -> T:
         if self._iterator is None:
@@ -263,6 +265,11 @@ class AsyncStream(_StreamBase[T]):
         async for chunk in self:
             accumulator.add(chunk)
         return accumulator.completion(headers=self.headers)
+
+
+async def _nothing() -> AsyncIterator[Any]:
+    return
+    yield  # an async generator that yields nothing
 
 
 # -- assembling ------------------------------------------------------------------------------
