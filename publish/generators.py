@@ -26,9 +26,9 @@ KNOWN_WARNINGS = {
     ),
     "Failed to get the schema name: null": (
         "ModelUtils.getSimpleRef is handed an inline schema that has no $ref (the inline "
-        "branches of the anyOf unions TextContent, UserContent, EmbeddingInput, VideoSeconds, "
-        "RerankDocumentInput, and the free-form FunctionParameters), logs this once and moves "
-        "on; no model is lost or misnamed: the generated clients compile and import"
+        "branches of unions such as TextContent, EmbeddingInput or VideoSeconds, and the "
+        "free-form FunctionParameters), logs this once and moves on; no model is lost or "
+        "misnamed: the generated clients compile and import"
     ),
 }
 # `validate --recommend` advice that does not point at an ambiguity either.

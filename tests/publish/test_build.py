@@ -73,7 +73,7 @@ def test_dereferenced_file_has_no_reference(dist: Path, source: dict[str, Any]) 
     rerank = dereferenced["paths"]["/v1/rerank"]["post"]
     body = rerank["requestBody"]["content"]["application/json"]["schema"]
     assert body["required"] == ["model", "query", "documents"]
-    assert body["properties"]["documents"]["items"]["anyOf"][1]["properties"]["text"] == {
+    assert body["properties"]["documents"]["items"]["oneOf"][1]["properties"]["text"] == {
         "type": "string",
         "description": "The text.",
     }

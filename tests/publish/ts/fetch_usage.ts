@@ -24,6 +24,8 @@ export async function chat(question: string): Promise<string | null | undefined>
         { role: "system", content: "Answer in one word." },
         { role: "user", content: question },
       ],
+      toolChoice: "auto",
+      stop: ["\n"],
       stream: false,
     },
     idempotencyKey: "chat-1",
@@ -44,7 +46,9 @@ export async function speech(text: string): Promise<Blob> {
 
 export async function rerank(query: string): Promise<number[]> {
   const ranked: RerankResponse = await new RerankApi(configuration).createRerank({
-    rerankRequest: { model: "gpt-rerank", query, documents: [{ text: "a" }, { text: "b" }], topN: 1 },
+    // Documents as plain strings or as objects: a union in the generated client, because the
+    // spec says oneOf (with anyOf, typescript-fetch merged the branches into the object type).
+    rerankRequest: { model: "gpt-rerank", query, documents: ["a", { text: "b" }], topN: 1 },
   });
   return ranked.results.map((result) => result.relevanceScore);
 }
