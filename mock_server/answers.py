@@ -8,6 +8,7 @@ function of its request, which is what makes the mock deterministic and easy to 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
@@ -36,6 +37,8 @@ class Context:
     """A stable hash of the operation and the canonical request body: ids and seeds use it."""
     base_url: str
     """The mock's own base URL (``http://127.0.0.1:PORT/``), for URLs it serves itself."""
+    document: Mapping[str, Any]
+    """The request body as parsed JSON (validated): for fields validated by a shortcut."""
 
 
 @dataclass(frozen=True, slots=True)

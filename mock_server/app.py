@@ -24,7 +24,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -63,9 +63,11 @@ from mock_server.faults import NONE, Faults, RetryCounter, parse_faults
 from mock_server.text import stable_hex
 from mock_server.validation import (
     MAX_NESTING,
+    Shortcut,
     canonical_json,
     check_content_type,
     check_idempotency_key,
+    token_ids_stand_in,
     validate_body,
 )
 
@@ -99,11 +101,18 @@ class Operation:
     model: type[BaseModel]
     handler: Handler
     heavy: bool = False  # CPU-bound: always run in a worker thread
+    shortcuts: Mapping[str, Shortcut] | None = None  # fast exact checks of large fields
 
 
 OPERATIONS: Final = (
     Operation("/v1/chat/completions", CreateChatCompletionRequest, chat.handle),
-    Operation("/v1/embeddings", CreateEmbeddingRequest, embeddings.handle, heavy=True),
+    Operation(
+        "/v1/embeddings",
+        CreateEmbeddingRequest,
+        embeddings.handle,
+        heavy=True,
+        shortcuts={"input": token_ids_stand_in},
+    ),
     Operation("/v1/images/generations", CreateImageRequest, images.handle, heavy=True),
     Operation("/v1/audio/speech", CreateSpeechRequest, speech.handle, heavy=True),
     Operation("/v1/rerank", RerankRequest, rerank.handle),
@@ -262,7 +271,7 @@ def _answer(
     operation: Operation, request: BaseModel, document: dict[str, Any], base_url: str
 ) -> Answer:
     key = stable_hex(operation.path, canonical_json(document))
-    return operation.handler(request, Context(key=key, base_url=base_url))
+    return operation.handler(request, Context(key=key, base_url=base_url, document=document))
 
 
 async def _handle(state: MockState, operation: Operation, request: Request, rid: str) -> Response:
@@ -280,10 +289,12 @@ async def _handle(state: MockState, operation: Operation, request: Request, rid:
     in_thread = operation.heavy or len(body) > _THREAD_THRESHOLD
     if in_thread:
         parsed, document = await anyio.to_thread.run_sync(
-            validate_body, operation.model, body, state.max_nesting
+            validate_body, operation.model, body, state.max_nesting, operation.shortcuts
         )
     else:
-        parsed, document = validate_body(operation.model, body, state.max_nesting)
+        parsed, document = validate_body(
+            operation.model, body, state.max_nesting, operation.shortcuts
+        )
 
     if faults and not state.retries.should_fail(
         faults,

@@ -37,7 +37,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import zip_longest
 from typing import Any, Final
 
 from pydantic import MISSING
@@ -475,42 +474,53 @@ def completion(plan: ChatPlan) -> dict[str, Any]:
     }
 
 
-def _choice_deltas(plan: ChatPlan, index: int) -> list[dict[str, Any]]:
-    """The chunk choices of one choice, in order."""
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One step of every choice's stream: the same delta for all, but tool-call heads."""
+
+    delta: dict[str, Any]
+    logprobs: dict[str, Any] | None = None
+    finish: str | None = None
+    call: int | None = None  # the tool call whose head this is (its id differs per choice)
+
+
+def _steps(plan: ChatPlan) -> list[_Step]:
     choice = plan.choice
-
-    def delta(
-        body: dict[str, Any], logprobs: dict[str, Any] | None = None, finish: str | None = None
-    ) -> dict[str, Any]:
-        return {"index": index, "delta": body, "logprobs": logprobs, "finish_reason": finish}
-
-    first: dict[str, Any] = {
-        "role": "assistant",
-        "content": "" if choice.content is not None else None,
-    }
-    out = [delta(first)]
-    out += [delta({"reasoning_content": tok}) for tok in choice.reasoning or ()]
+    first = {"role": "assistant", "content": "" if choice.content is not None else None}
+    steps = [_Step(first)]
+    steps += [_Step({"reasoning_content": tok}) for tok in choice.reasoning or ()]
     for tok in choice.content or ():
-        out.append(delta({"content": tok}, _token_logprobs(plan, [tok]) if plan.logprobs else None))
+        logprobs = _token_logprobs(plan, [tok]) if plan.logprobs else None
+        steps.append(_Step({"content": tok}, logprobs))
     for j, call in enumerate(choice.tool_calls):
-        head = {
-            "index": j,
-            "id": plan.call_ids[index][j],
-            "type": "function",
-            "function": {"name": call.name, "arguments": ""},
-        }
-        out.append(delta({"tool_calls": [head]}))
-        out += [
-            delta({"tool_calls": [{"index": j, "function": {"arguments": piece}}]})
+        steps.append(_Step({"name": call.name}, call=j))
+        steps += [
+            _Step({"tool_calls": [{"index": j, "function": {"arguments": piece}}]})
             for piece in call.arguments
         ]
-    out.append(delta({}, finish=choice.finish_reason))
-    return out
+    steps.append(_Step({}, finish=choice.finish_reason))
+    return steps
+
+
+def _delta(plan: ChatPlan, step: _Step, index: int) -> dict[str, Any]:
+    delta = step.delta
+    if step.call is not None:
+        head = {
+            "index": step.call,
+            "id": plan.call_ids[index][step.call],
+            "type": "function",
+            "function": {"name": delta["name"], "arguments": ""},
+        }
+        delta = {"tool_calls": [head]}
+    return {"index": index, "delta": delta, "logprobs": step.logprobs, "finish_reason": step.finish}
 
 
 def chunks(plan: ChatPlan, include_usage: bool) -> list[dict[str, Any]]:
-    """The ``ChatCompletionChunk`` events of the stream, without the final ``[DONE]``."""
-    per_choice = [_choice_deltas(plan, index) for index in range(plan.n)]
+    """The ``ChatCompletionChunk`` events of the stream, without the final ``[DONE]``.
+
+    Every choice says the same, so each event carries the same step of every choice; the
+    step's delta and log probabilities are shared objects (serialised once per choice).
+    """
     base: dict[str, Any] = {
         "id": plan.id,
         "object": "chat.completion.chunk",
@@ -521,8 +531,8 @@ def chunks(plan: ChatPlan, include_usage: bool) -> list[dict[str, Any]]:
     if include_usage:
         base["usage"] = None
     events = [
-        {**base, "choices": [item for item in row if item is not None]}
-        for row in zip_longest(*per_choice)
+        {**base, "choices": [_delta(plan, step, index) for index in range(plan.n)]}
+        for step in _steps(plan)
     ]
     if include_usage:
         events.append({**base, "choices": [], "usage": plan.usage()})

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, NoReturn, TypeVar
 
@@ -47,6 +48,7 @@ __all__ = [
     "check_content_type",
     "check_idempotency_key",
     "parse_json_object",
+    "token_ids_stand_in",
     "validate_body",
 ]
 
@@ -58,6 +60,7 @@ MAX_NESTING: Final = 128
 IDEMPOTENCY_KEY_RE: Final = re.compile(r"[\x21-\x7e]{1,255}")
 """``Idempotency-Key``: 1 to 255 visible ASCII characters (the spec's header schema)."""
 
+_SHORTCUT_MIN: Final = 1024  # token ids: below this many, pydantic validates them
 _MAX_INT_EXPONENT: Final = 4000  # below Python's 4300-digit int/str conversion limit
 _SURROGATE_ESCAPE: Final = re.compile(rb"\\[uU][dD][89a-fA-F]")
 _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
@@ -238,17 +241,57 @@ def _to_api_error(exc: ValidationError, document: object) -> ApiError:
     return invalid_request(f"{param}: {reason}" if param else reason, param)
 
 
+Shortcut = Callable[[object], object | None]
+"""A fast, exact check of one large field: a small stand-in value when valid, else None."""
+
+
+def token_ids_stand_in(value: object) -> object | None:
+    """The shortcut for ``EmbeddingInput``'s two token-id forms when they are large.
+
+    Pydantic builds one model object per token id of the generated ``EmbeddingInput`` models
+    (about 2 µs each: seconds for a 4 MiB body). This check is exact for the two forms, an
+    array of integers >= 0 (``minItems: 1``) and 1 to 2048 such arrays, and answers in
+    milliseconds; anything it does not accept (including every small input) goes to pydantic,
+    which names the failing field.
+    """
+    if not isinstance(value, list) or not value:
+        return None
+    kinds = set(map(type, value))
+    if kinds == {int}:
+        return [0] if len(value) > _SHORTCUT_MIN and min(value) >= 0 else None
+    if kinds != {list} or len(value) > 2048 or sum(map(len, value)) <= _SHORTCUT_MIN:
+        return None
+    for row in value:
+        if not row or set(map(type, row)) != {int} or min(row) < 0:
+            return None
+    return [[0]]
+
+
 def validate_body(
-    model: type[M], body: bytes, max_nesting: int = MAX_NESTING
+    model: type[M],
+    body: bytes,
+    max_nesting: int = MAX_NESTING,
+    shortcuts: Mapping[str, Shortcut] | None = None,
 ) -> tuple[M, dict[str, Any]]:
     """Validate a request body against a generated model, as strictly as the spec says.
 
-    Returns the model instance and the parsed JSON object.
+    Returns the model instance and the parsed JSON object. A field with a shortcut that
+    accepts its value is validated by the shortcut, and the model gets its stand-in value:
+    read such a field from the parsed object.
 
     Raises:
         ApiError: 400 ``REQUEST_001`` naming the failing field in ``param``.
     """
     document, normalised = parse_json_object(body, max_nesting)
+    if shortcuts:
+        stand_ins = {
+            name: stand_in
+            for name, check in shortcuts.items()
+            if name in document and (stand_in := check(document[name])) is not None
+        }
+        if stand_ins:
+            small = {**document, **stand_ins}
+            normalised = json.dumps(small, ensure_ascii=False, allow_nan=False).encode("utf-8")
     try:
         return model.model_validate_json(normalised, strict=True), document
     except ValidationError as exc:

@@ -1,0 +1,53 @@
+"""Shared constants and helpers of the mock gateway's tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from mock_server import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "test-key-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+QUICK_START = {
+    "model": "DeepSeek-V4-pro",
+    "provider": "dataeyes",
+    "messages": [{"role": "user", "content": "Reply with only OK."}],
+    "stream": False,
+}
+
+
+class LiveServer:
+    """uvicorn serving the app on a free loopback port, in a background thread."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app([TOKEN]), lifespan="off", log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the mock server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
