@@ -11,7 +11,9 @@ print(completion.choices[0].message.content, completion.request_id)
 ```
 
 `TokenMarket` / `AsyncTokenMarket` are the friendly clients (streaming, binary audio, typed
-errors, retries, timeouts). Underneath, the generated low-level client is `Client` /
+errors, retries, timeouts). Their results (`ChatCompletion`, ...) are the generated models of
+`tokenmarket_client.models` plus the response's `headers`, `request_id`, `billing` and
+`rate_limit`. Underneath, the generated low-level client is `Client` /
 `AuthenticatedClient` with one module per operation under `tokenmarket_client.api`; the models
 are in `tokenmarket_client.models`, and request shapes as TypedDicts in
 `tokenmarket_client.params`.
@@ -48,6 +50,13 @@ from ._response import (
 from ._streaming import AsyncStream, ChatCompletionAccumulator, Stream
 
 if TYPE_CHECKING:
+    from ._results import (
+        ChatCompletion,
+        CreateEmbeddingResponse,
+        ImagesResponse,
+        RerankResponse,
+        VideoTask,
+    )
     from .client import AuthenticatedClient, Client
 
 __all__ = (
@@ -66,8 +75,11 @@ __all__ = (
     "AuthenticationError",
     "Billing",
     "BinaryResponse",
+    "ChatCompletion",
     "ChatCompletionAccumulator",
     "Client",
+    "CreateEmbeddingResponse",
+    "ImagesResponse",
     "InternalServerError",
     "InvalidRequestError",
     "NotFoundError",
@@ -77,19 +89,27 @@ __all__ = (
     "ProviderTimeoutError",
     "RateLimit",
     "RateLimitError",
+    "RerankResponse",
     "RetryPolicy",
     "Stream",
     "StreamInterruptedError",
     "StreamedBinaryResponse",
     "TokenMarket",
     "TokenMarketError",
+    "VideoTask",
 )
+
+_RESULTS = ("ChatCompletion", "CreateEmbeddingResponse", "ImagesResponse", "RerankResponse")
 
 
 def __getattr__(name: str) -> object:
-    # The generated low-level client needs attrs; load it only for those who use it.
+    # The generated low-level client and the models need attrs: load them only when used.
     if name in ("AuthenticatedClient", "Client"):
         from . import client
 
         return getattr(client, name)
+    if name in _RESULTS or name == "VideoTask":
+        from . import _results
+
+        return getattr(_results, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

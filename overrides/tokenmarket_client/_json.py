@@ -2,10 +2,11 @@
 
 orjson (the `fast` extra) decodes a chat chunk in about 0.7 µs where the standard library takes
 about 3 µs, and encodes request bodies straight to bytes. It is imported on first use, not at
-`import tokenmarket_client`, and everything works without it. Where orjson is stricter than the
-standard library (a lone surrogate in a string, an integer wider than 64 bits, a subclass of a
-builtin type), the standard library gets a second try. One difference remains: orjson writes
-NaN and infinities in a request body as `null`, where the standard library refuses them.
+`import tokenmarket_client`, and everything works without it. Where orjson refuses what the
+standard library takes (a lone surrogate in a string; encoding an integer wider than 64 bits or
+an unusual type), the standard library gets a second try. Two differences remain, neither
+reachable through this API's fields: orjson decodes an integer wider than 64 bits as a float,
+and writes NaN and infinities in a request body as `null` where the standard library refuses.
 """
 
 from __future__ import annotations
