@@ -1003,7 +1003,7 @@ def render(report: Report, base: str, head: str) -> str:
             "raise the major number of info.version, or pass --acknowledge ID for each."
         )
     elif report.by_severity(Severity.BREAKING):
-        why = "the major version was raised" if report.major_bump else "each was acknowledged"
+        why = "the major version was raised" if report.major_bump else "by --acknowledge"
         lines.append(f"OK: every breaking change is acknowledged ({why}).")
     else:
         lines.append("OK: no breaking change.")
