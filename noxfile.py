@@ -94,6 +94,19 @@ def check_generated(session: nox.Session) -> None:
 
 
 @nox.session
+def mock(session: nox.Session) -> None:
+    """Serve the embedded mock gateway on 127.0.0.1 until Ctrl+C (`python -m mock_server`).
+
+    Extra arguments go to it, e.g. `nox -s mock -- --port 8080 --token my-key`. Without
+    `--token` it accepts the keys in TOKENMARKET_MOCK_TOKENS, else the development key
+    `tm-mock-dev-key`. `X-Mock-Fault` injects failures (see README, "Mock gateway").
+    """
+    install_groups(session, "mock")
+    session.install("-e", "./generated_client[pydantic]")
+    session.run("python", "-m", "mock_server", *session.posargs)
+
+
+@nox.session
 def fuzz(session: nox.Session) -> None:
     """Fuzz the contract with Schemathesis: the embedded mock by default, or a live API.
 

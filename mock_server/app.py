@@ -102,6 +102,7 @@ class Operation:
     handler: Handler
     heavy: bool = False  # CPU-bound: always run in a worker thread
     shortcuts: Mapping[str, Shortcut] | None = None  # fast exact checks of large fields
+    links: bool = False  # answers with URLs of the mock itself (needs its base URL)
 
 
 OPERATIONS: Final = (
@@ -113,7 +114,7 @@ OPERATIONS: Final = (
         heavy=True,
         shortcuts={"input": token_ids_stand_in},
     ),
-    Operation("/v1/images/generations", CreateImageRequest, images.handle, heavy=True),
+    Operation("/v1/images/generations", CreateImageRequest, images.handle, heavy=True, links=True),
     Operation("/v1/audio/speech", CreateSpeechRequest, speech.handle, heavy=True),
     Operation("/v1/rerank", RerankRequest, rerank.handle),
     Operation("/v1/video/generations", CreateVideoRequest, video.handle),
@@ -318,7 +319,7 @@ async def _handle(state: MockState, operation: Operation, request: Request, rid:
     if faults.has("html_error"):
         return Response(_HTML_503, 503, {"x-request-id": rid}, media_type="text/html")
 
-    base_url = str(request.base_url)
+    base_url = str(request.base_url) if operation.links else ""
     if in_thread:
         answer = await anyio.to_thread.run_sync(_answer, operation, parsed, document, base_url)
     else:
