@@ -51,6 +51,7 @@ from ._response import (
 from ._streaming import AsyncStream, ChatCompletionAccumulator, Stream
 
 if TYPE_CHECKING:
+    from ._resources import ChatMessage
     from ._results import (
         ChatCompletion,
         CreateEmbeddingResponse,
@@ -78,6 +79,7 @@ __all__ = (
     "BinaryResponse",
     "ChatCompletion",
     "ChatCompletionAccumulator",
+    "ChatMessage",
     "Client",
     "CreateEmbeddingResponse",
     "ImagesResponse",
@@ -113,4 +115,8 @@ def __getattr__(name: str) -> object:
         from . import _results
 
         return getattr(_results, name)
+    if name == "ChatMessage":
+        from . import _resources
+
+        return _resources.ChatMessage
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

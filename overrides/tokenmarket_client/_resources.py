@@ -19,7 +19,7 @@ and the generated models' `from_dict` (see `_base_client` and `_results`).
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, NotRequired, Required, Unpack, overload
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, Required, TypeAlias, Unpack, overload
 
 import httpx
 
@@ -60,12 +60,17 @@ from .api.rerank import create_rerank
 from .api.video import create_video_generation
 from .models.chat_completion_chunk import ChatCompletionChunk
 from .params import (
+    AssistantMessage,
     CreateChatCompletionRequest,
     CreateEmbeddingRequest,
     CreateImageRequest,
     CreateSpeechRequest,
     CreateVideoRequest,
+    DeveloperMessage,
     RerankRequest,
+    SystemMessage,
+    ToolMessage,
+    UserMessage,
 )
 
 if TYPE_CHECKING:
@@ -85,6 +90,7 @@ __all__ = [
     "Chat",
     "ChatCompletionNonStreamingParams",
     "ChatCompletionStreamingParams",
+    "ChatMessage",
     "Completions",
     "Embeddings",
     "Images",
@@ -93,6 +99,14 @@ __all__ = [
     "Video",
     "VideoGenerations",
 ]
+
+
+ChatMessage: TypeAlias = (
+    SystemMessage | DeveloperMessage | UserMessage | AssistantMessage | ToolMessage
+)
+"""One message of `messages` (the spec's `ChatMessage`), for annotating a conversation kept in a
+variable: `history: list[ChatMessage]`. datamodel-code-generator inlines this union in the
+generated TypedDicts; a test checks that it stays the type of `messages`' items."""
 
 
 # The generated request TypedDict with `stream` narrowed, so that the overloads of `create` can
