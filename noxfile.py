@@ -8,6 +8,7 @@ installed, so a second run starts in about a second.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import nox
@@ -121,6 +122,22 @@ def fuzz(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """Measure the client against raw httpx and the official openai SDK; print one table.
+
+    Speed and memory side by side in one run (imports, a chat call, a 1,000-chunk stream,
+    embeddings, 100 MiB of speech, 200 async calls, mock throughput, `nox -s generate`,
+    `nox -s fuzz`), against the mock and a fixed-bytes loopback server; writes
+    reports/bench/latest.json and latest.md. `-- --quick` measures less, `-- --only chat,stream`
+    picks sections, `-- --profile chat` profiles our variant. See README, "Performance".
+    """
+    install_groups(session, "bench", "mock")
+    session.install("-e", "./generated_client[pydantic,fast]")
+    # The interpreter running nox has nox: the generate and fuzz sections run it.
+    session.run("python", "-m", "bench", "--nox-python", sys.executable, *session.posargs)
+
+
+@nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite (pytest). Extra arguments go to pytest, e.g. `nox -s tests -- -k spec`."""
     install_groups(session, "test", "mock", "codegen", "fuzz")
@@ -134,11 +151,11 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """Lint and type-check hand-written Python: ruff check, ruff format --check, mypy --strict."""
-    install_groups(session, "lint", "test", "mock", "codegen", "fuzz")
+    install_groups(session, "lint", "test", "mock", "codegen", "fuzz", "bench")
     session.install("-e", "./generated_client[pydantic]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
-    candidates = ("noxfile.py", "mock_server", "generator", "fuzz", "publish", "tests")
+    candidates = ("noxfile.py", "mock_server", "generator", "fuzz", "publish", "tests", "bench")
     targets = [path for path in candidates if os.path.exists(path)]
     # Overrides are checked where they run: inside the generated package (see pyproject.toml).
     session.run("mypy", *targets)
