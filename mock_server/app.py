@@ -33,7 +33,7 @@ import orjson
 from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -339,6 +339,8 @@ def _endpoint(state: MockState, operation: Operation) -> Callable[[Request], Awa
             return await _handle(state, operation, request, rid)
         except ApiError as error:
             return error_response(error, rid)
+        except ClientDisconnect:
+            return Response(status_code=499)  # nobody is left to read it
         except Exception:
             logger.exception("unexpected failure in %s (request %s)", operation.path, rid)
             return error_response(internal_error(), rid)
@@ -400,6 +402,7 @@ def create_app(
         routes=routes,
         exception_handlers={HTTPException: _http_exception, Exception: _server_error},
     )
+    app.router.redirect_slashes = False  # `/v1/embeddings/` is a 404, as on a real gateway
     app.state.mock = state
     logging.getLogger("uvicorn.error").addFilter(_DROP_CUT_MESSAGE)
     return app

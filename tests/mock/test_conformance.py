@@ -8,14 +8,17 @@ is sent to the app and its answer is validated against the spec with jsonschema.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from mock_server import create_app
 from mock_server.audio import FORMATS
 from tests.mock.spec_check import SpecChecker, chunks
-from tests.mock.support import AUTH, QUICK_START
+from tests.mock.support import AUTH, QUICK_START, TOKEN
 
 CHAT = "/v1/chat/completions"
 WEATHER_TOOL = {
@@ -189,7 +192,10 @@ def test_rate_limit_headers(client: TestClient) -> None:
     assert response.headers["retry-after-ms"] == "1500"
 
 
-@pytest.mark.parametrize(("method", "path", "status"), [("GET", CHAT, 405), ("POST", "/v2", 404)])
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", CHAT, 405), ("OPTIONS", CHAT, 405), ("POST", "/v2", 404), ("POST", CHAT + "/", 404)],
+)
 def test_unknown_routes_get_the_envelope(
     spec: dict[str, Any], client: TestClient, method: str, path: str, status: int
 ) -> None:
@@ -219,3 +225,36 @@ def test_checker_is_not_vacuous(spec: dict[str, Any], client: TestClient) -> Non
     assert not checker.is_valid_request(
         CHAT, {**QUICK_START, "tools": [{"type": "function", "function": {"name": "a\n"}}]}
     )
+
+
+def test_a_client_that_leaves_mid_body_is_not_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app([TOKEN])
+    sent: list[MutableMapping[str, Any]] = []
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b'{"model":', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": CHAT,
+        "raw_path": CHAT.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "scheme": "http",
+        "server": ("127.0.0.1", 1),
+        "headers": [
+            (b"authorization", f"Bearer {TOKEN}".encode()),
+            (b"content-type", b"application/json"),
+        ],
+    }
+    asyncio.run(app(scope, receive, send))
+    assert "Traceback" not in caplog.text
+    assert sent[0]["status"] == 499
