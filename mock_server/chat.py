@@ -73,6 +73,8 @@ SYSTEM_FINGERPRINT: Final = "fp_tokenmarket_mock"
 PRICE_PER_TOKEN: Final = Decimal("0.000002")
 IMAGE_PART_TOKENS: Final = 85
 _SCAN_CHARS: Final = 16_384  # how much of a long message the reply rules look at
+_MAX_EXAMPLE_NODES: Final = 256  # values in generated tool arguments / json_schema replies
+_MAX_EXAMPLE_STRING: Final = 1024
 _REPLY_ONLY: Final = "reply with only"
 _STOPWORD_TEXT: Final = (
     "a an and are can do does for from get give how in is it me my of on or please set tell "
@@ -251,53 +253,73 @@ def _number(schema: dict[str, Any], integer: bool) -> int | float:
         value = minimum
     if isinstance(maximum, int | float) and not isinstance(maximum, bool) and value > maximum:
         value = maximum
-    return int(value) if integer else float(value)
+    try:
+        return int(value) if integer else float(value)
+    except (OverflowError, ValueError):  # an absurd bound (1e400): keep the answer finite
+        return 1 if integer else 1.0
 
 
-def example_for_schema(schema: object, strings: list[str], depth: int = 0) -> object:
+def _small_scalar(value: object) -> bool:
+    if isinstance(value, str):
+        return len(value) <= _MAX_EXAMPLE_STRING
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) < 2**63
+    return value is None or isinstance(value, bool | float)
+
+
+def example_for_schema(schema: object, strings: list[str]) -> object:
     """A small instance of a (user-supplied) JSON Schema, for tool arguments and json_schema.
 
-    Best effort and total: any JSON value is accepted as ``schema``. ``strings`` are used in
-    turn for string values (``"example"`` when empty).
+    Best effort, total and bounded: any JSON value is accepted as ``schema``; at most
+    :data:`_MAX_EXAMPLE_NODES` values are produced, 6 levels deep, 16 properties per object
+    and 3 items per array; ``const``/``enum`` values are used when they are small scalars.
+    ``strings`` are used in turn for string values (``"example"`` when empty).
     """
-    if not isinstance(schema, dict) or depth > 6:
-        return None
-    if "const" in schema:
-        return schema["const"]
-    enum = schema.get("enum")
-    if isinstance(enum, list) and enum:
-        return enum[0]
-    for combinator in ("anyOf", "oneOf", "allOf"):
-        branches = schema.get(combinator)
-        if isinstance(branches, list) and branches:
-            return example_for_schema(branches[0], strings, depth + 1)
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind if k != "null"), "null")
-    properties = schema.get("properties")
-    if kind == "object" or (kind is None and isinstance(properties, dict)):
-        props = properties if isinstance(properties, dict) else {}
-        required = schema.get("required")
-        names = [n for n in required if isinstance(n, str)] if isinstance(required, list) else []
-        return {
-            name: example_for_schema(props.get(name, {}), strings, depth + 1)
-            for name in (names or list(props))[:16]
-        }
-    if kind == "array":
-        min_items = schema.get("minItems")
-        count = min(min_items, 3) if isinstance(min_items, int) and min_items > 0 else 1
-        return [example_for_schema(schema.get("items", {}), strings, depth + 1)] * count
-    if kind in ("integer", "number"):
-        return _number(schema, kind == "integer")
-    if kind == "boolean":
-        return True
-    if kind == "null":
-        return None
-    if strings:
-        value = strings.pop(0)
-        strings.append(value)
-        return value
-    return "example"
+    budget = [_MAX_EXAMPLE_NODES]
+
+    def build(node: object, depth: int) -> object:
+        if not isinstance(node, dict) or depth > 6 or budget[0] <= 0:
+            return None
+        budget[0] -= 1
+        if "const" in node and _small_scalar(node["const"]):
+            return node["const"]
+        enum = node.get("enum")
+        if isinstance(enum, list) and enum and _small_scalar(enum[0]):
+            return enum[0]
+        for combinator in ("anyOf", "oneOf", "allOf"):
+            branches = node.get(combinator)
+            if isinstance(branches, list) and branches:
+                return build(branches[0], depth + 1)
+        kind = node.get("type")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), "null")
+        properties = node.get("properties")
+        if kind == "object" or (kind is None and isinstance(properties, dict)):
+            props = properties if isinstance(properties, dict) else {}
+            required = node.get("required")
+            names = (
+                [n for n in required if isinstance(n, str)] if isinstance(required, list) else []
+            )
+            return {
+                name: build(props.get(name, {}), depth + 1) for name in (names or list(props))[:16]
+            }
+        if kind == "array":
+            min_items = node.get("minItems")
+            count = min(min_items, 3) if isinstance(min_items, int) and min_items > 0 else 1
+            return [build(node.get("items", {}), depth + 1) for _ in range(count)]
+        if kind in ("integer", "number"):
+            return _number(node, kind == "integer")
+        if kind == "boolean":
+            return True
+        if kind == "null":
+            return None
+        if strings:
+            value = strings.pop(0)
+            strings.append(value)
+            return value
+        return "example"
+
+    return build(schema, 0)
 
 
 def _arguments(tool: ChatTool | None, user_text: str) -> str:

@@ -117,3 +117,25 @@ def test_longest_speech_and_largest_images(client: TestClient) -> None:
     )
     assert images.status_code == 200
     assert len(images.json()["data"]) == 10
+
+
+def test_pathological_tool_schemas_give_bounded_arguments(client: TestClient) -> None:
+    leaf: dict[str, object] = {"type": "number", "minimum": 10**400, "const": "x" * 10_000}
+    schema: dict[str, object] = leaf
+    for _ in range(10):
+        schema = {"type": "array", "minItems": 9, "items": schema}
+    wide = {"type": "object", "properties": {f"p{i}": schema for i in range(64)}}
+    tool = {"type": "function", "function": {"name": "f", "parameters": wide}}
+    body = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "go"}],
+        "tools": [tool],
+        "tool_choice": "required",
+        "response_format": {"type": "json_schema", "json_schema": {"name": "s", "schema": wide}},
+    }
+    response = client.post(CHAT, json=body)
+    assert response.status_code == 200
+    arguments = response.json()["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    assert len(arguments) < 10_000
+    del body["tools"], body["tool_choice"]
+    assert client.post(CHAT, json=body).status_code == 200
