@@ -17,6 +17,7 @@ at once; for `async for`, the event loop closes it on its next turn).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
@@ -164,6 +165,12 @@ class Stream(_StreamBase[T]):
         """Stop reading and release the connection; later iteration yields nothing."""
         self._closed = True
         self.response.close()
+
+    def __del__(self) -> None:
+        # A stream dropped unread would keep its connection checked out of the pool.
+        if not self._closed and not self.response.is_closed:
+            with contextlib.suppress(Exception):
+                self.response.close()
 
     def _events(self) -> Iterator[T]:
         response = self.response

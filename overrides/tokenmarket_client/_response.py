@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from types import TracebackType
@@ -225,6 +226,12 @@ class StreamedBinaryResponse(_BinaryBase):
     def close(self) -> None:
         """Release the connection (unread bytes are dropped)."""
         self.response.close()
+
+    def __del__(self) -> None:
+        # Dropped without `with` or `close()`: give the connection back all the same.
+        if not self.response.is_closed:
+            with contextlib.suppress(Exception):
+                self.response.close()
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The bytes as they arrive (or re-cut to `chunk_size`)."""

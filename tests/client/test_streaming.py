@@ -7,6 +7,7 @@ The recorded stream is delivered split at every byte boundary (the openai-python
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -26,7 +27,16 @@ from tokenmarket_client import (
     TokenMarketError,
 )
 
-from .conftest import KEY, MESSAGES, close, collect, make_client, resolve, wait_pool_idle
+from .conftest import (
+    KEY,
+    MESSAGES,
+    close,
+    collect,
+    make_client,
+    pool_idle,
+    resolve,
+    wait_pool_idle,
+)
 from .loopback import LoopbackServer, event_stream, respond, respond_json
 
 SSE_HEADERS = {"content-type": "text/event-stream", "x-request-id": "req_rec"}
@@ -383,3 +393,20 @@ async def test_a_finished_stream_leaves_the_pool_idle(mode: str, server: Loopbac
         assert await wait_pool_idle(client)
     finally:
         await close(client)
+
+
+def test_a_dropped_sync_stream_gives_its_connection_back(server: LoopbackServer) -> None:
+    server.push(event_stream(_many_chunks(50)), event_stream(_many_chunks(50)))
+    client = make_client("sync", server.url)
+    try:
+        stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        del stream
+        gc.collect()
+        assert pool_idle(client)
+        stream = client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        next(stream)  # a suspended generator now refers back to the stream: a cycle
+        del stream
+        gc.collect()
+        assert pool_idle(client)
+    finally:
+        client.close()
