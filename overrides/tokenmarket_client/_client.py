@@ -141,7 +141,7 @@ class TokenMarket(SyncClientCore):
 
 
 class AsyncTokenMarket(AsyncClientCore):
-    """The TokenMarket API client for asyncio (and trio): `TokenMarket`'s methods as coroutines.
+    """The TokenMarket API client for asyncio: `TokenMarket`'s methods as coroutines.
 
     ```python
     async with AsyncTokenMarket() as client:

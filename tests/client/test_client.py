@@ -119,7 +119,6 @@ async def test_context_managers_close_the_pool(mode: str) -> None:
 async def test_a_callers_http_client(mode: str, server: LoopbackServer) -> None:
     server.push(respond_json(200, COMPLETION))
     http: Any = httpx.Client(timeout=httpx.Timeout(7.0)) if mode == "sync" else httpx.AsyncClient()
-    client = make_client(mode, server.url, http_client=http, timeout=None)
     client = (TokenMarket if mode == "sync" else AsyncTokenMarket)(
         api_key=KEY, base_url=server.url, http_client=http
     )
