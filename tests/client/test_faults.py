@@ -89,6 +89,8 @@ class Case:
     chunks_first: int = 0
     """For a stream that fails while being read: chunks yielded before the error."""
     refused: bool = False
+    read_timeout: float = 5.0
+    """Short only where the case is a stall: loaded machines answer slowly too."""
 
     def expected_error(self, stream: bool) -> Outcome:
         if self.raises is None or isinstance(self.raises, type):
@@ -218,6 +220,7 @@ CASES = [
         requests=3,
         waits=2,
         match="timed out after 3 attempts",
+        read_timeout=0.25,
     ),
     Case(
         "read timeout inside the stream",
@@ -226,6 +229,7 @@ CASES = [
         requests=lambda s: 1 if s else 2,
         waits=lambda s: 0 if s else 1,
         chunks_first=2,
+        read_timeout=0.25,
     ),
     Case(
         "connection refused",
@@ -268,7 +272,7 @@ async def test_fault(
 ) -> None:
     server.push(*case.script(stream))
     url = f"http://127.0.0.1:{free_port()}" if case.refused else server.url
-    client = make_client(mode, url, timeout=httpx.Timeout(5.0, read=0.25))
+    client = make_client(mode, url, timeout=httpx.Timeout(5.0, read=case.read_timeout))
     waits = record_sleeps(monkeypatch, client)
     raises = case.expected_error(stream)
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import httpx
 import pytest
 from tokenmarket_client import TokenMarketError
 
@@ -45,20 +44,22 @@ async def test_the_key_never_leaks(
         # 6: a raw response
         respond(200, completion),
     )  # fmt: skip
-    client = make_client(mode, server.url, max_retries=1, timeout=httpx.Timeout(2.0, read=0.2))
+    client = make_client(mode, server.url, max_retries=1)
     shown: list[str] = [repr(client), str(client)]
     try:
 
-        async def attempt(stream: bool) -> None:
+        async def attempt(stream: bool, timeout: float = 5.0) -> None:
             result = await resolve(
-                client.chat.completions.create(model="m", messages=MESSAGES, stream=stream)
+                client.chat.completions.create(
+                    model="m", messages=MESSAGES, stream=stream, timeout=timeout
+                )
             )
             shown.append(repr(result))
             await collect(result)
 
         for call in range(5):
             with pytest.raises(TokenMarketError) as caught:
-                await attempt(stream=call == 3)
+                await attempt(stream=call == 3, timeout=0.2 if call == 4 else 5.0)
             shown += [str(caught.value), repr(caught.value), caught.value.message]
             shown += [repr(getattr(caught.value, "response", None))]
             shown += [repr(getattr(caught.value, "headers", None))]
