@@ -39,6 +39,8 @@ class Verdict:
     target: Target
     value: float | None
     met: bool | None
+    best: float | None = None
+    """The same ratio between the two variants' best rounds (a check on noise)."""
 
 
 TARGETS: Final = (
@@ -123,13 +125,17 @@ def judge(sections: dict[str, Section]) -> list[Verdict]:
             verdicts.append(Verdict(target, None, None))
             continue
         value = metric.high if target.use_max else metric.median
+        best = None
         if base is not None:
-            value /= base.metrics[target.metric].median
+            against = base.metrics[target.metric]
+            value /= against.median
+            # Best: the lowest cost, or the highest rate.
+            best = metric.low / against.low if target.at_most else metric.high / against.high
         if target.at_most:
             met = value < target.limit if target.strict else value <= target.limit
         else:
             met = value > target.limit if target.strict else value >= target.limit
-        verdicts.append(Verdict(target, value, met))
+        verdicts.append(Verdict(target, value, met, best))
     return verdicts
 
 
@@ -223,9 +229,11 @@ def targets_table(verdicts: list[Verdict]) -> str:
             value += " MiB"
         elif verdict.value is not None:
             value += "x"
+        best = "" if verdict.best is None else f"{verdict.best:.2f}x"
         state = {None: "not measured", True: "met", False: "**missed**"}[verdict.met]
-        rows.append([verdict.target.text, value, state])
-    return "\n".join(_markdown(["target", "this run", "verdict"], rows))
+        rows.append([verdict.target.text, value, best, state])
+    header = ["target", "this run (medians)", "best rounds", "verdict"]
+    return "\n".join(_markdown(header, rows))
 
 
 def _first(path: str, key: str) -> str:
@@ -287,6 +295,12 @@ def as_json(section: Section) -> dict[str, Any]:
 def verdicts_json(verdicts: list[Verdict]) -> list[dict[str, Any]]:
     """Plain data for the targets."""
     return [
-        {"target": v.target.text, "value": v.value, "limit": v.target.limit, "met": v.met}
+        {
+            "target": v.target.text,
+            "value": v.value,
+            "best_rounds": v.best,
+            "limit": v.target.limit,
+            "met": v.met,
+        }
         for v in verdicts
     ]

@@ -102,6 +102,9 @@ class Plan:
     per_round: int
     budget: float
     warmup: int = 3
+    rewarm: int = 0
+    """Unmeasured calls right before each variant's timed calls in every round (so that its
+    connections are open and warm however long the other variants took)."""
 
 
 SCALE: Final = {"s": 1.0, "ms": 1e3, "us": 1e6}
@@ -127,6 +130,8 @@ def measure(variants: Sequence[Variant], plan: Plan, unit: str) -> list[Row]:
         for variant in _order(variants, index):
             run = variant.run
             count = plan.per_round
+            for _ in range(plan.rewarm):
+                run()
             gc.collect()
             cpu0, wall0 = time.process_time(), time.perf_counter()
             for _ in range(count):
@@ -155,6 +160,8 @@ async def measure_async(variants: Sequence[AsyncVariant], plan: Plan, unit: str)
             break
         for variant in _order(variants, index):
             count = plan.per_round
+            for _ in range(plan.rewarm):
+                await variant.run()
             gc.collect()
             await asyncio.sleep(0)
             cpu0, wall0 = time.process_time(), time.perf_counter()
