@@ -32,6 +32,7 @@ from ._base_client import (
     Operation,
     Timeout,
 )
+from ._chunks import chunk_from_dict
 from ._exceptions import APIResponseValidationError, excerpt
 from ._response import (
     APIResponse,
@@ -132,11 +133,11 @@ def _chat(response: httpx.Response, secret: str) -> ChatCompletion:
 
 
 def _chat_stream(response: httpx.Response, secret: str) -> Stream[ChatCompletionChunk]:
-    return Stream(response, ChatCompletionChunk.from_dict, secret=secret)
+    return Stream(response, chunk_from_dict, secret=secret)
 
 
 def _chat_async_stream(response: httpx.Response, secret: str) -> AsyncStream[ChatCompletionChunk]:
-    return AsyncStream(response, ChatCompletionChunk.from_dict, secret=secret)
+    return AsyncStream(response, chunk_from_dict, secret=secret)
 
 
 def _embeddings(response: httpx.Response, secret: str) -> CreateEmbeddingResponse:
