@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.assistant_message_role import AssistantMessageRole, check_assistant_message_role
+from ..models.tool_call import ToolCall
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.tool_call import ToolCall
-
 
 T = TypeVar("T", bound="AssistantMessage")
 
@@ -90,8 +87,6 @@ class AssistantMessage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.tool_call import ToolCall  # noqa: PLC0415
-
         d = dict(src_dict)
         role = check_assistant_message_role(d.pop("role"))
 

@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.chat_completion_choice import ChatCompletionChoice
+from ..models.completion_usage import CompletionUsage
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.chat_completion_choice import ChatCompletionChoice
-    from ..models.completion_usage import CompletionUsage
-
 
 T = TypeVar("T", bound="ChatCompletion")
 
@@ -81,9 +78,6 @@ class ChatCompletion:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.chat_completion_choice import ChatCompletionChoice  # noqa: PLC0415
-        from ..models.completion_usage import CompletionUsage  # noqa: PLC0415
-
         d = dict(src_dict)
         id = d.pop("id")
 

@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.chat_completion_message import ChatCompletionMessage
+from ..models.choice_logprobs import ChoiceLogprobs
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.chat_completion_message import ChatCompletionMessage
-    from ..models.choice_logprobs import ChoiceLogprobs
-
 
 T = TypeVar("T", bound="ChatCompletionChoice")
 
@@ -34,8 +31,6 @@ class ChatCompletionChoice:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.choice_logprobs import ChoiceLogprobs  # noqa: PLC0415
-
         index = self.index
 
         message = self.message.to_dict()
@@ -67,9 +62,6 @@ class ChatCompletionChoice:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.chat_completion_message import ChatCompletionMessage  # noqa: PLC0415
-        from ..models.choice_logprobs import ChoiceLogprobs  # noqa: PLC0415
-
         d = dict(src_dict)
         index = d.pop("index")
 

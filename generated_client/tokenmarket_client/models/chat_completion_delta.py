@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.tool_call_delta import ToolCallDelta
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.tool_call_delta import ToolCallDelta
-
 
 T = TypeVar("T", bound="ChatCompletionDelta")
 
@@ -82,8 +79,6 @@ class ChatCompletionDelta:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.tool_call_delta import ToolCallDelta  # noqa: PLC0415
-
         d = dict(src_dict)
 
         def _parse_role(data: object) -> None | str | Unset:

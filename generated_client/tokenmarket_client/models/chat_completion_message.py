@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.tool_call import ToolCall
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.tool_call import ToolCall
-
 
 T = TypeVar("T", bound="ChatCompletionMessage")
 
@@ -80,8 +77,6 @@ class ChatCompletionMessage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.tool_call import ToolCall  # noqa: PLC0415
-
         d = dict(src_dict)
         role = d.pop("role")
 

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.chat_tool_type import ChatToolType, check_chat_tool_type
-
-if TYPE_CHECKING:
-    from ..models.function_definition import FunctionDefinition
-
+from ..models.function_definition import FunctionDefinition
 
 T = TypeVar("T", bound="ChatTool")
 
@@ -44,8 +41,6 @@ class ChatTool:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.function_definition import FunctionDefinition  # noqa: PLC0415
-
         d = dict(src_dict)
         type_ = check_chat_tool_type(d.pop("type"))
 

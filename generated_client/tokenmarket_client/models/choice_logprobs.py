@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.token_logprob import TokenLogprob
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.token_logprob import TokenLogprob
-
 
 T = TypeVar("T", bound="ChoiceLogprobs")
 
@@ -63,8 +60,6 @@ class ChoiceLogprobs:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.token_logprob import TokenLogprob  # noqa: PLC0415
-
         d = dict(src_dict)
 
         def _parse_content(data: object) -> list[TokenLogprob] | None | Unset:

@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.completion_tokens_details import CompletionTokensDetails
+from ..models.prompt_tokens_details import PromptTokensDetails
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.completion_tokens_details import CompletionTokensDetails
-    from ..models.prompt_tokens_details import PromptTokensDetails
-
 
 T = TypeVar("T", bound="CompletionUsage")
 
@@ -66,9 +63,6 @@ class CompletionUsage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.completion_tokens_details import CompletionTokensDetails  # noqa: PLC0415
-        from ..models.prompt_tokens_details import PromptTokensDetails  # noqa: PLC0415
-
         d = dict(src_dict)
         prompt_tokens = d.pop("prompt_tokens")
 

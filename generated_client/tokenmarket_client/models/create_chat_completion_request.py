@@ -2,27 +2,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.assistant_message import AssistantMessage
+from ..models.chat_tool import ChatTool
+from ..models.developer_message import DeveloperMessage
+from ..models.named_tool_choice import NamedToolChoice
+from ..models.response_format_json_object import ResponseFormatJsonObject
+from ..models.response_format_json_schema import ResponseFormatJsonSchema
+from ..models.response_format_text import ResponseFormatText
+from ..models.stream_options import StreamOptions
+from ..models.system_message import SystemMessage
 from ..models.tool_choice_mode import ToolChoiceMode, check_tool_choice_mode
+from ..models.tool_message import ToolMessage
+from ..models.user_message import UserMessage
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.assistant_message import AssistantMessage
-    from ..models.chat_tool import ChatTool
-    from ..models.developer_message import DeveloperMessage
-    from ..models.named_tool_choice import NamedToolChoice
-    from ..models.response_format_json_object import ResponseFormatJsonObject
-    from ..models.response_format_json_schema import ResponseFormatJsonSchema
-    from ..models.response_format_text import ResponseFormatText
-    from ..models.stream_options import StreamOptions
-    from ..models.system_message import SystemMessage
-    from ..models.tool_message import ToolMessage
-    from ..models.user_message import UserMessage
-
 
 T = TypeVar("T", bound="CreateChatCompletionRequest")
 
@@ -89,13 +86,6 @@ class CreateChatCompletionRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.assistant_message import AssistantMessage  # noqa: PLC0415
-        from ..models.developer_message import DeveloperMessage  # noqa: PLC0415
-        from ..models.response_format_json_object import ResponseFormatJsonObject  # noqa: PLC0415
-        from ..models.response_format_text import ResponseFormatText  # noqa: PLC0415
-        from ..models.system_message import SystemMessage  # noqa: PLC0415
-        from ..models.user_message import UserMessage  # noqa: PLC0415
-
         model = self.model
 
         messages = []
@@ -235,18 +225,6 @@ class CreateChatCompletionRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.assistant_message import AssistantMessage  # noqa: PLC0415
-        from ..models.chat_tool import ChatTool  # noqa: PLC0415
-        from ..models.developer_message import DeveloperMessage  # noqa: PLC0415
-        from ..models.named_tool_choice import NamedToolChoice  # noqa: PLC0415
-        from ..models.response_format_json_object import ResponseFormatJsonObject  # noqa: PLC0415
-        from ..models.response_format_json_schema import ResponseFormatJsonSchema  # noqa: PLC0415
-        from ..models.response_format_text import ResponseFormatText  # noqa: PLC0415
-        from ..models.stream_options import StreamOptions  # noqa: PLC0415
-        from ..models.system_message import SystemMessage  # noqa: PLC0415
-        from ..models.tool_message import ToolMessage  # noqa: PLC0415
-        from ..models.user_message import UserMessage  # noqa: PLC0415
-
         d = dict(src_dict)
         model = d.pop("model")
 

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.error_detail import ErrorDetail
-
+from ..models.error_detail import ErrorDetail
 
 T = TypeVar("T", bound="ErrorEnvelope")
 
@@ -43,8 +41,6 @@ class ErrorEnvelope:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.error_detail import ErrorDetail  # noqa: PLC0415
-
         d = dict(src_dict)
         error = ErrorDetail.from_dict(d.pop("error"))
 

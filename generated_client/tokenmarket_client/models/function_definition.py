@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.function_parameters import FunctionParameters
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.function_parameters import FunctionParameters
-
 
 T = TypeVar("T", bound="FunctionDefinition")
 
@@ -63,8 +60,6 @@ class FunctionDefinition:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.function_parameters import FunctionParameters  # noqa: PLC0415
-
         d = dict(src_dict)
         name = d.pop("name")
 

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.image_content_part_type import ImageContentPartType, check_image_content_part_type
-
-if TYPE_CHECKING:
-    from ..models.image_url import ImageUrl
-
+from ..models.image_url import ImageUrl
 
 T = TypeVar("T", bound="ImageContentPart")
 
@@ -44,8 +41,6 @@ class ImageContentPart:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.image_url import ImageUrl  # noqa: PLC0415
-
         d = dict(src_dict)
         type_ = check_image_content_part_type(d.pop("type"))
 

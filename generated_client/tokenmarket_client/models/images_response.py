@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.generated_image import GeneratedImage
+from ..models.image_usage import ImageUsage
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.generated_image import GeneratedImage
-    from ..models.image_usage import ImageUsage
-
 
 T = TypeVar("T", bound="ImagesResponse")
 
@@ -56,9 +53,6 @@ class ImagesResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.generated_image import GeneratedImage  # noqa: PLC0415
-        from ..models.image_usage import ImageUsage  # noqa: PLC0415
-
         d = dict(src_dict)
         created = d.pop("created")
 

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.function_name import FunctionName
 from ..models.named_tool_choice_type import NamedToolChoiceType, check_named_tool_choice_type
-
-if TYPE_CHECKING:
-    from ..models.function_name import FunctionName
-
 
 T = TypeVar("T", bound="NamedToolChoice")
 
@@ -44,8 +41,6 @@ class NamedToolChoice:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.function_name import FunctionName  # noqa: PLC0415
-
         d = dict(src_dict)
         type_ = check_named_tool_choice_type(d.pop("type"))
 

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.rerank_document import RerankDocument
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.rerank_document import RerankDocument
-
 
 T = TypeVar("T", bound="RerankRequest")
 
@@ -40,8 +37,6 @@ class RerankRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.rerank_document import RerankDocument  # noqa: PLC0415
-
         model = self.model
 
         query = self.query
@@ -81,8 +76,6 @@ class RerankRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.rerank_document import RerankDocument  # noqa: PLC0415
-
         d = dict(src_dict)
         model = d.pop("model")
 

@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.rerank_result import RerankResult
+from ..models.rerank_usage import RerankUsage
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.rerank_result import RerankResult
-    from ..models.rerank_usage import RerankUsage
-
 
 T = TypeVar("T", bound="RerankResponse")
 
@@ -62,9 +59,6 @@ class RerankResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.rerank_result import RerankResult  # noqa: PLC0415
-        from ..models.rerank_usage import RerankUsage  # noqa: PLC0415
-
         d = dict(src_dict)
         model = d.pop("model")
 

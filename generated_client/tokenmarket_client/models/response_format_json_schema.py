@@ -2,19 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.json_schema_format import JsonSchemaFormat
 from ..models.response_format_json_schema_type import (
     ResponseFormatJsonSchemaType,
     check_response_format_json_schema_type,
 )
-
-if TYPE_CHECKING:
-    from ..models.json_schema_format import JsonSchemaFormat
-
 
 T = TypeVar("T", bound="ResponseFormatJsonSchema")
 
@@ -47,8 +44,6 @@ class ResponseFormatJsonSchema:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.json_schema_format import JsonSchemaFormat  # noqa: PLC0415
-
         d = dict(src_dict)
         type_ = check_response_format_json_schema_type(d.pop("type"))
 

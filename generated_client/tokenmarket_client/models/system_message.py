@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.system_message_role import SystemMessageRole, check_system_message_role
+from ..models.text_content_part import TextContentPart
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.text_content_part import TextContentPart
-
 
 T = TypeVar("T", bound="SystemMessage")
 
@@ -61,8 +58,6 @@ class SystemMessage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.text_content_part import TextContentPart  # noqa: PLC0415
-
         d = dict(src_dict)
         role = check_system_message_role(d.pop("role"))
 

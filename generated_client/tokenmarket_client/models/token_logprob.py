@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.top_logprob import TopLogprob
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.top_logprob import TopLogprob
-
 
 T = TypeVar("T", bound="TokenLogprob")
 
@@ -68,8 +65,6 @@ class TokenLogprob:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.top_logprob import TopLogprob  # noqa: PLC0415
-
         d = dict(src_dict)
         token = d.pop("token")
 

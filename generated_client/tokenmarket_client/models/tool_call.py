@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.function_call import FunctionCall
-
+from ..models.function_call import FunctionCall
 
 T = TypeVar("T", bound="ToolCall")
 
@@ -47,8 +45,6 @@ class ToolCall:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.function_call import FunctionCall  # noqa: PLC0415
-
         d = dict(src_dict)
         id = d.pop("id")
 

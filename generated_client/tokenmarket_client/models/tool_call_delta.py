@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.function_call_delta import FunctionCallDelta
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.function_call_delta import FunctionCallDelta
-
 
 T = TypeVar("T", bound="ToolCallDelta")
 
@@ -67,8 +64,6 @@ class ToolCallDelta:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.function_call_delta import FunctionCallDelta  # noqa: PLC0415
-
         d = dict(src_dict)
         index = d.pop("index")
 

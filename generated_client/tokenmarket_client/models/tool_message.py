@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.text_content_part import TextContentPart
 from ..models.tool_message_role import ToolMessageRole, check_tool_message_role
-
-if TYPE_CHECKING:
-    from ..models.text_content_part import TextContentPart
-
 
 T = TypeVar("T", bound="ToolMessage")
 
@@ -59,8 +56,6 @@ class ToolMessage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.text_content_part import TextContentPart  # noqa: PLC0415
-
         d = dict(src_dict)
         role = check_tool_message_role(d.pop("role"))
 

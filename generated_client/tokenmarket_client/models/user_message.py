@@ -2,18 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.image_content_part import ImageContentPart
+from ..models.text_content_part import TextContentPart
 from ..models.user_message_role import UserMessageRole, check_user_message_role
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.image_content_part import ImageContentPart
-    from ..models.text_content_part import TextContentPart
-
 
 T = TypeVar("T", bound="UserMessage")
 
@@ -31,8 +28,6 @@ class UserMessage:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.text_content_part import TextContentPart  # noqa: PLC0415
-
         role: str = self.role
 
         content: list[dict[str, Any]] | str
@@ -71,9 +66,6 @@ class UserMessage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.image_content_part import ImageContentPart  # noqa: PLC0415
-        from ..models.text_content_part import TextContentPart  # noqa: PLC0415
-
         d = dict(src_dict)
         role = check_user_message_role(d.pop("role"))
 
