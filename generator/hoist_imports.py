@@ -20,7 +20,8 @@ from pathlib import Path
 
 # One function-local import of a sibling model, exactly as openapi-python-client writes it.
 LOCAL_IMPORT = re.compile(
-    r"^(?P<indent>[ \t]+)from \.\.models\.(?P<module>\w+) import (?P<name>\w+)[ \t]+# noqa: PLC0415\n",
+    r"^(?P<indent>[ \t]+)from \.\.models\.(?P<module>\w+) import (?P<name>\w+)"
+    r"[ \t]+# noqa: PLC0415\n",
     re.MULTILINE,
 )
 # Where module-level imports of the package go: before the generated `..types` import.
