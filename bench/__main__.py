@@ -40,6 +40,7 @@ SECTIONS: Final = (
     "fuzz",
 )
 MIB: Final = 1024 * 1024
+PROFILED: Final = frozenset({"chat", "stream", "embeddings"})
 
 
 @dataclass(frozen=True)
@@ -402,6 +403,13 @@ def _names(value: str) -> list[str]:
     return names
 
 
+def _profiled(value: str) -> list[str]:
+    names = _names(value)
+    if not set(names) <= PROFILED:
+        raise argparse.ArgumentTypeError(f"--profile takes some of {sorted(PROFILED)}")
+    return names
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="nox -s bench --", description=__doc__)
@@ -409,7 +417,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--only", type=_names, default=[], help="comma-separated sections")
     parser.add_argument("--skip", type=_names, default=[], help="comma-separated sections")
     parser.add_argument(
-        "--profile", type=_names, default=[], help="profile our variant: chat,stream,embeddings"
+        "--profile",
+        type=_profiled,
+        default=[],
+        help="profile our variant with pyinstrument: any of chat,stream,embeddings",
     )
     parser.add_argument("--no-pin", action="store_true", help="do not pin client and servers")
     parser.add_argument("--out", type=Path, default=servers.ROOT / "reports" / "bench")

@@ -100,8 +100,8 @@ async def _serve_one(
                 message = b'{"error":{"message":"not served by the bench replay server"}}'
                 writer.write(_head(404, "application/json", len(message)) + message)
             await writer.drain()
-    except ConnectionError:
-        return
+    except (ConnectionError, asyncio.CancelledError):
+        return  # the client left, or the server is stopping
     finally:
         writer.close()
 
