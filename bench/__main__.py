@@ -79,9 +79,9 @@ class Settings:
         return cls(
             quick=False,
             import_runs=9,
-            chat=Plan(rounds=9, per_round=150, budget=45.0),
-            stream=Plan(rounds=9, per_round=4, budget=40.0, warmup=2),
-            embeddings=Plan(rounds=7, per_round=3, budget=50.0, warmup=1),
+            chat=Plan(rounds=15, per_round=200, budget=45.0),
+            stream=Plan(rounds=11, per_round=5, budget=40.0, warmup=2),
+            embeddings=Plan(rounds=9, per_round=3, budget=45.0, warmup=1),
             async_=Plan(rounds=15, per_round=1, budget=50.0, warmup=2, rewarm=1),
             speech_rounds=5,
             speech_mib=100,
@@ -362,8 +362,10 @@ class Bench:
                 "",
                 table,
                 "",
-                "Medians over rounds (min-max in brackets); `vs` divides the client CPU "
-                "(import: wall) median by the first-named baseline of its section.",
+                "Medians over rounds (min-max in brackets). `vs` and the targets: the median "
+                "over rounds of the ratio to the section's baseline (the `1.00` row) within "
+                "the same round, on client CPU (import: wall; speech throughput: MiB/s); "
+                "`best rounds`: the ratio of the two variants' best rounds.",
                 *(f"- {note}" for note in notes),
                 "",
                 targets,

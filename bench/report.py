@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,17 @@ TARGETS: Final = (
 )
 
 
+def paired(metric: Summary, baseline: Summary) -> float:
+    """The median over rounds of metric / baseline within the same round.
+
+    Each round runs every variant back to back, so a burst of load on a shared machine that
+    slows one round slows both sides of its ratio; the median of the ratios is steadier than
+    the ratio of the medians. (Samples are in round order for every variant.)
+    """
+    ratios = [a / b for a, b in zip(metric.samples, baseline.samples, strict=False) if b]
+    return statistics.median(ratios) if ratios else metric.median / baseline.median
+
+
 def judge(sections: dict[str, Section]) -> list[Verdict]:
     """Evaluate every target on this run's numbers."""
     verdicts = []
@@ -128,7 +140,7 @@ def judge(sections: dict[str, Section]) -> list[Verdict]:
         best = None
         if base is not None:
             against = base.metrics[target.metric]
-            value /= against.median
+            value = paired(metric, against)
             # Best: the lowest cost, or the highest rate.
             best = metric.low / against.low if target.at_most else metric.high / against.high
         if target.at_most:
@@ -169,7 +181,7 @@ def _ratio(section: Section, row: Row) -> str:
         return "1.00" if base is not None else ""
     for metric in ("cpu", "wall", "rate"):
         if metric in row.metrics and metric in base.metrics:
-            return f"{row.metrics[metric].median / base.metrics[metric].median:.2f}"
+            return f"{paired(row.metrics[metric], base.metrics[metric]):.2f}"
     return ""
 
 
@@ -232,7 +244,7 @@ def targets_table(verdicts: list[Verdict]) -> str:
         best = "" if verdict.best is None else f"{verdict.best:.2f}x"
         state = {None: "not measured", True: "met", False: "**missed**"}[verdict.met]
         rows.append([verdict.target.text, value, best, state])
-    header = ["target", "this run (medians)", "best rounds", "verdict"]
+    header = ["target", "this run", "best rounds", "verdict"]
     return "\n".join(_markdown(header, rows))
 
 
