@@ -35,7 +35,8 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
-REPORTS = ROOT / "reports" / "fuzz"
+# Where reports go; tests point it elsewhere so a run never clobbers a user's reports.
+REPORTS = Path(os.environ.get("TOKENMARKET_FUZZ_REPORTS", ROOT / "reports" / "fuzz"))
 OPERATION_IDS = (
     "createChatCompletion",
     "createEmbedding",
@@ -234,20 +235,24 @@ def junit_summary(paths: list[Path]) -> tuple[int, Counter[str]]:
     return operations, failures
 
 
+REPORT_PATTERNS = ("junit*.xml", "cassette*.yaml", "summary.json")
+
+
+def report_files() -> list[Path]:
+    """The files this driver writes under REPORTS (only these are ever deleted)."""
+    return sorted(path for pattern in REPORT_PATTERNS for path in REPORTS.glob(pattern))
+
+
 def leaked_secret(token: str) -> list[Path]:
     """Report files that contain `token` (there must be none)."""
-    if not REPORTS.exists():
-        return []
-    return [
-        p for p in sorted(REPORTS.rglob("*")) if p.is_file() and token.encode() in p.read_bytes()
-    ]
+    return [path for path in report_files() if token.encode() in path.read_bytes()]
 
 
 def execute(plan: Plan) -> int:
     """Run the plan; return the exit status."""
-    if REPORTS.exists():
-        shutil.rmtree(REPORTS)
-    REPORTS.mkdir(parents=True)
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    for stale in report_files():
+        stale.unlink()
     mock = None
     env = {**os.environ, TOKEN_ENV: plan.token}
     if plan.max_requests is not None:
@@ -278,14 +283,15 @@ def execute(plan: Plan) -> int:
         "failures_by_check": dict(failures),
         "wall_time_seconds": round(elapsed, 1),
         "exit_status": status,
-        "reports": str(REPORTS.relative_to(ROOT)),
-        "secret_in_reports": [str(p.relative_to(ROOT)) for p in leaks],
+        "reports": str(REPORTS),
+        "secret_in_reports": [str(p) for p in leaks],
     }
     (REPORTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print("fuzz summary: " + json.dumps(summary))
     if leaks:
         print("fuzz: the API key appears in a report; the reports were deleted", file=sys.stderr)
-        shutil.rmtree(REPORTS)
+        for path in report_files():
+            path.unlink()
         return 1
     return status
 

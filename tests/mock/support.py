@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from mock_server import create_app
 
@@ -24,15 +25,16 @@ QUICK_START = {
 
 
 class LiveServer:
-    """uvicorn serving the app on a free loopback port, in a background thread."""
+    """uvicorn serving an ASGI app (the mock by default) on a free loopback port, in a thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: ASGIApp | None = None) -> None:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(128)
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app([TOKEN]), lifespan="off", log_level="warning")
+        app = create_app([TOKEN]) if app is None else app
+        config = uvicorn.Config(app, lifespan="off", log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True

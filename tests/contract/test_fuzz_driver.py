@@ -1,0 +1,66 @@
+"""`nox -s fuzz`'s driver end to end, over a real socket: it passes an honest mock, fails a
+broken one naming the check, and the key never reaches its output or its reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mock_server import create_app
+from tests.mock.support import TOKEN, LiveServer
+
+from . import breakers
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _fuzz(url: str, reports: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "TOKENMARKET_API_KEY": TOKEN,
+        "TOKENMARKET_FUZZ_REPORTS": str(reports),
+    }
+    env.pop("TOKENMARKET_FUZZ_TOKEN", None)
+    command = [sys.executable, "-m", "fuzz.run", "--url", url, "--max-examples", "4", *extra]
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def _summary(result: subprocess.CompletedProcess[str]) -> dict[str, object]:
+    line = next(x for x in result.stdout.splitlines() if x.startswith("fuzz summary: "))
+    loaded: dict[str, object] = json.loads(line.removeprefix("fuzz summary: "))
+    return loaded
+
+
+def test_honest_mock_passes_and_the_key_stays_secret(tmp_path: Path) -> None:
+    with LiveServer() as server:
+        result = _fuzz(server.url, tmp_path, "--include-operation-id", "createRerank")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    summary = _summary(result)
+    assert summary["failures_by_check"] == {}
+    assert isinstance(summary["test_cases"], int)
+    assert summary["test_cases"] > 0
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert written == ["cassette.yaml", "junit.xml", "summary.json"]
+    cassette = (tmp_path / "cassette.yaml").read_text()
+    assert "[Filtered]" in cassette, "the cassette records the request headers, filtered"
+    for path in tmp_path.iterdir():
+        assert TOKEN not in path.read_text(), path.name
+    assert TOKEN not in result.stdout + result.stderr
+
+
+def test_broken_mock_fails_the_run_naming_the_check(tmp_path: Path) -> None:
+    with LiveServer(breakers.leaked_500(create_app([TOKEN]))) as server:
+        result = _fuzz(server.url, tmp_path, "--include-operation-id", "createRerank")
+    assert result.returncode == 1
+    failures = _summary(result)["failures_by_check"]
+    assert isinstance(failures, dict)
+    assert "ST101 Server error" in failures
+    assert TOKEN not in result.stdout + result.stderr
