@@ -82,7 +82,7 @@ class Settings:
             chat=Plan(rounds=15, per_round=200, budget=45.0),
             stream=Plan(rounds=11, per_round=5, budget=40.0, warmup=2),
             embeddings=Plan(rounds=9, per_round=3, budget=45.0, warmup=1),
-            async_=Plan(rounds=15, per_round=1, budget=50.0, warmup=2, rewarm=1),
+            async_=Plan(rounds=15, per_round=2, budget=55.0, warmup=2, rewarm=1),
             speech_rounds=5,
             speech_mib=100,
             load_runs=3,
