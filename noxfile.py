@@ -137,15 +137,31 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "bench", "--nox-python", sys.executable, *session.posargs)
 
 
-@nox.session
-def tests(session: nox.Session) -> None:
-    """Run the test suite (pytest). Extra arguments go to pytest, e.g. `nox -s tests -- -k spec`."""
+def install_test_environment(session: nox.Session) -> None:
+    """Everything the tests import or run: Python groups, the generated package, Node tools."""
     install_groups(session, "test", "mock", "codegen", "fuzz")
     session.install("-e", "./generated_client[pydantic]")
     # tests/publish runs openapi-generator (Java) and the TypeScript compiler on the published spec.
     install_groups(session, "publish")
     npm_ci(session)
-    session.run("pytest", *(session.posargs or ["-q"]))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the quick test suite: every test not marked slow (pytest, about a minute).
+
+    Extra arguments go to pytest and replace the defaults, e.g. `nox -s tests -- -k spec`.
+    """
+    install_test_environment(session)
+    session.run("pytest", *(session.posargs or ["-q", "-m", "not slow"]))
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """Run the slow end-to-end tests: regeneration into temporary trees, the other-language
+    generators (Java, TypeScript), in-process and socket fuzzing, a fresh-venv install."""
+    install_test_environment(session)
+    session.run("pytest", *(session.posargs or ["-q", "-m", "slow"]))
 
 
 @nox.session

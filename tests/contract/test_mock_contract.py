@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 from mock_server import create_app
@@ -16,6 +17,9 @@ from mock_server import create_app
 from .conftest import AUTH, TOKEN, load_schema
 
 schema = load_schema(create_app([TOKEN]))
+
+# Regenerates, compiles or fuzzes: runs in `nox -s e2e`, not in the quick `nox -s tests`.
+pytestmark = pytest.mark.slow
 
 
 @schema.parametrize()  # type: ignore[untyped-decorator]

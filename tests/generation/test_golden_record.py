@@ -10,7 +10,12 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from .conftest import GENERATED, ROOT, differences, run_generate, tree
+
+# Regenerates, compiles or fuzzes: runs in `nox -s e2e`, not in the quick `nox -s tests`.
+pytestmark = pytest.mark.slow
 
 
 def test_committed_client_matches_a_fresh_generation(regenerated: Path) -> None:

@@ -15,6 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 import yaml
 
 from .conftest import ROOT, run_generate
@@ -52,6 +53,9 @@ CLIENT_SCRIPT = textwrap.dedent(
     }))
     """
 )
+
+# Regenerates, compiles or fuzzes: runs in `nox -s e2e`, not in the quick `nox -s tests`.
+pytestmark = pytest.mark.slow
 
 
 def test_new_request_and_response_fields_reach_the_wire(tmp_path: Path) -> None:

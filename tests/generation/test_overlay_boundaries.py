@@ -11,6 +11,8 @@ import ast
 import json
 from pathlib import Path
 
+import pytest
+
 from .conftest import GENERATED, ROOT, run_generate
 
 
@@ -72,6 +74,7 @@ def test_import_resolution_sees_relative_imports() -> None:
     assert "tokenmarket_client.client" in imports
 
 
+@pytest.mark.slow
 def test_an_override_cannot_silently_shadow_a_generated_module(tmp_path: Path) -> None:
     overrides = tmp_path / "overrides"
     (overrides / "tokenmarket_client").mkdir(parents=True)

@@ -26,6 +26,9 @@ OPERATIONS = {
     "createVideoGeneration": ("/v1/video/generations", "Create a video generation task"),
 }
 
+# Regenerates, compiles or fuzzes: runs in `nox -s e2e`, not in the quick `nox -s tests`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def source() -> dict[str, Any]:

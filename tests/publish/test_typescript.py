@@ -17,6 +17,9 @@ from .conftest import TS_FIXTURES, node_tool
 
 _ERROR = re.compile(r"^(?P<file>[\w./-]+)\((?P<line>\d+),(?P<column>\d+)\): error (?P<code>TS\d+)")
 
+# Regenerates, compiles or fuzzes: runs in `nox -s e2e`, not in the quick `nox -s tests`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def typed_project(ts_project: Path, dist: Path) -> Path:
