@@ -192,8 +192,8 @@ def _extra(row: Row) -> str:
     if "rss" in row.metrics:
         parts.append(f"peak RSS +{cell(row.metrics['rss'])} MiB")
     if "rate" in row.metrics:
-        parts.append(cell(row.metrics["rate"]))
-    if row.note:
+        parts.append(f"{cell(row.metrics['rate'])} {row.note}".strip())
+    elif row.note:
         parts.append(row.note)
     return "; ".join(parts)
 

@@ -85,7 +85,7 @@ def fuzz(nox_python: str) -> tuple[Row, dict[str, Any]]:
             "rate": Summary.of([cases / own]),
             "wall": Summary.of([own]),
         },
-        note=f"{cases} cases; exit {status}",
+        note=f"cases/s ({cases} cases, exit {status})",
     )
     return row, summary
 
