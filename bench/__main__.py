@@ -41,6 +41,8 @@ SECTIONS: Final = (
 )
 MIB: Final = 1024 * 1024
 PROFILED: Final = frozenset({"chat", "stream", "embeddings"})
+SERVED: Final = frozenset({"chat", "stream", "embeddings", "speech", "async", "mock"})
+"""The sections that need the mock and the replay server."""
 
 
 @dataclass(frozen=True)
@@ -170,32 +172,35 @@ class Bench:
             baseline="openai",
             notes=[f"median of {self.settings.import_runs} fresh processes per variant"],
         )
-        needs_servers = {"chat", "stream", "embeddings", "speech", "async", "mock"}
-        if needs_servers & set(self.wanted):
+        if SERVED & set(self.wanted):
             with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-") as tmp:
                 self.log("starting the mock and the replay server")
-                mock = servers.start_mock(self.token, self.server_cpus)
-                stack.callback(mock.stop)
-                self.extra["payloads"] = payloads.record(mock.url, self.token, Path(tmp))
-                replay = servers.start_replay(Path(tmp), self.settings.speech_mib, self.server_cpus)
-                stack.callback(replay.stop)
-                self.served(mock.url, replay.url)
+                try:
+                    mock = servers.start_mock(self.token, self.server_cpus)
+                    stack.callback(mock.stop)
+                    self.extra["payloads"] = payloads.record(mock.url, self.token, Path(tmp))
+                    replay = servers.start_replay(
+                        Path(tmp), self.settings.speech_mib, self.server_cpus
+                    )
+                    stack.callback(replay.stop)
+                except Exception as exc:  # every served section reports it
+                    traceback.print_exc()
+                    for key in SERVED & set(self.wanted):
+                        error = f"servers did not start: {type(exc).__name__}: {exc}"
+                        self.sections[key] = Section(key, key, "", error=error)
+                else:
+                    self.served(mock.url, replay.url)
         nox_python = self.args.nox_python or tooling.nox_python_default()
-        self.section(
-            "generate",
-            "nox -s generate",
-            "s",
-            lambda s: s.rows.append(self.need(nox_python, tooling.generate, self.settings)),
-        )
+        self.section("generate", "nox -s generate", "s", lambda s: self.generate(s, nox_python))
         self.section("fuzz", "nox -s fuzz", "s", lambda s: self.fuzz(s, nox_python))
         elapsed = time.perf_counter() - started
         return self.finish(machine, elapsed)
 
-    def need(self, nox_python: str | None, run: Callable[[str, int], Row], s: Settings) -> Row:
-        """Run a nox-based measurement, or say why it cannot be."""
+    def generate(self, section: Section, nox_python: str | None) -> None:
+        """`nox -s generate` into a temporary directory, `generate_runs` times."""
         if nox_python is None:
             raise RuntimeError("no interpreter with nox: pass --nox-python")
-        return run(nox_python, s.generate_runs)
+        section.rows.append(tooling.generate(nox_python, self.settings.generate_runs))
 
     def fuzz(self, section: Section, nox_python: str | None) -> None:
         """`nox -s fuzz`, once."""
