@@ -100,7 +100,7 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 
 def plan_run(args: argparse.Namespace, passthrough: list[str]) -> Plan:
     """Turn the command line into a safe plan, or refuse with UsageError."""
-    common = ["--report", "junit,vcr", "--report-dir", str(REPORTS)]
+    common = ["--report", "junit,vcr,json", "--report-dir", str(REPORTS)]
     if args.seed is not None:
         common += ["--seed", str(args.seed)]
     if args.url is None:
@@ -199,6 +199,8 @@ def st_command(plan: Plan, run_args: list[str], report_suffix: str) -> list[str]
         str(REPORTS / f"junit{report_suffix}.xml"),
         "--report-vcr-path",
         str(REPORTS / f"cassette{report_suffix}.yaml"),
+        "--report-json-path",
+        str(REPORTS / f"run{report_suffix}.json"),
     ]
     return [st, "run", str(SPEC), "--url", plan.base_url, *plan.st_args, *reports, *run_args]
 
@@ -235,7 +237,18 @@ def junit_summary(paths: list[Path]) -> tuple[int, Counter[str]]:
     return operations, failures
 
 
-REPORT_PATTERNS = ("junit*.xml", "cassette*.yaml", "summary.json")
+def accepted_by_phase(paths: list[Path]) -> dict[str, int]:
+    """Schema-valid cases the server accepted, per phase, summed over operations (JSON report)."""
+    totals: Counter[str] = Counter()
+    for path in paths:
+        rates = json.loads(path.read_text()).get("valid_rates", {})
+        for phases in rates.values():
+            for phase, counts in phases.items():
+                totals[phase] += counts.get("accepted", 0)
+    return dict(totals)
+
+
+REPORT_PATTERNS = ("junit*.xml", "cassette*.yaml", "run*.json", "summary.json")
 
 
 def report_files() -> list[Path]:
@@ -276,10 +289,12 @@ def execute(plan: Plan) -> int:
             stop(mock)
     elapsed = time.perf_counter() - started
     operations, failures = junit_summary(sorted(REPORTS.glob("junit*.xml")))
+    by_phase = accepted_by_phase(sorted(REPORTS.glob("run*.json")))
     leaks = leaked_secret(plan.token)
     summary = {
         "operations_tested": operations,
         "test_cases": cases,
+        "valid_cases_by_phase": by_phase,
         "failures_by_check": dict(failures),
         "wall_time_seconds": round(elapsed, 1),
         "exit_status": status,

@@ -45,10 +45,12 @@ def test_honest_mock_passes_and_the_key_stays_secret(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     summary = _summary(result)
     assert summary["failures_by_check"] == {}
+    assert isinstance(summary["valid_cases_by_phase"], dict)
     assert isinstance(summary["test_cases"], int)
     assert summary["test_cases"] > 0
     written = sorted(path.name for path in tmp_path.iterdir())
-    assert written == ["cassette.yaml", "junit.xml", "summary.json"]
+    assert written == ["cassette.yaml", "junit.xml", "run.json", "summary.json"]
+    assert set(summary["valid_cases_by_phase"]) >= {"examples", "coverage", "fuzzing"}
     cassette = (tmp_path / "cassette.yaml").read_text()
     assert "[Filtered]" in cassette, "the cassette records the request headers, filtered"
     for path in tmp_path.iterdir():
