@@ -15,12 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from tokenmarket_client import AuthenticatedClient
 from tokenmarket_client.types import File
 
+from tests.support import load_spec, resolve
+
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+SPEC = load_spec()
 TOKEN = "tm-test-key"
 
 # operationId -> (generated module, request model, response model or None for binary)
@@ -41,15 +42,6 @@ def _operation(operation_id: str) -> tuple[str, dict[str, Any]]:
     raise LookupError(operation_id)
 
 
-def _resolve(node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = SPEC
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
 def _first_example(media: dict[str, Any]) -> Any:
     return next(iter(media["examples"].values()))["value"]
 
@@ -62,7 +54,7 @@ def test_generated_call_round_trip(operation_id: str) -> None:
     models = importlib.import_module("tokenmarket_client.models")
 
     request_example = _first_example(operation["requestBody"]["content"]["application/json"])
-    ok = _resolve(operation["responses"]["200"])
+    ok = resolve(SPEC, operation["responses"]["200"])
     media_type, media = next(iter(ok["content"].items()))
     is_binary = media_type.startswith("audio/")
     audio = b"ID3\x04\x00fake-but-opaque-mp3-bytes"

@@ -7,19 +7,17 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 from starlette.testclient import TestClient
 
 from mock_server import create_app
-from tests.mock.support import AUTH, ROOT, TOKEN, LiveServer
+from tests.mock.support import AUTH, TOKEN, LiveServer
+from tests.support import load_spec
 
 
 @pytest.fixture(scope="session")
 def spec() -> dict[str, Any]:
     """openapi.yaml, parsed (YAML aliases resolved)."""
-    with (ROOT / "openapi.yaml").open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.safe_load(handle)
-    return loaded
+    return load_spec()
 
 
 @pytest.fixture(scope="session")

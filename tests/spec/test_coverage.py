@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.support import resolve
+
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "docs" / "tokenmarket-public-api-docs.txt"
 
@@ -27,15 +29,6 @@ DOCUMENTED_ERRORS = {
     "504": ("timeout", "PROVIDER_TIMEOUT"),
 }
 AUDIO_TYPES = ["audio/mpeg", "audio/opus", "audio/aac", "audio/flac", "audio/wav", "audio/pcm"]
-
-
-def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def _seed_curl_bodies() -> dict[str, Any]:
@@ -64,14 +57,14 @@ def test_operation_shape(spec: dict[str, Any], path: str) -> None:
     assert operation["description"]
     body = operation["requestBody"]["content"]["application/json"]
     assert "$ref" in body["schema"], "request bodies are named components"
-    request_schema = _resolve(spec, body["schema"])
+    request_schema = resolve(spec, body["schema"])
     assert "provider" in request_schema["properties"]
     for status, (error_type, code) in DOCUMENTED_ERRORS.items():
-        response = _resolve(spec, operation["responses"][status])
+        response = resolve(spec, operation["responses"][status])
         assert {"type": error_type, "code": code} in response["x-error-codes"]
     assert "default" in operation["responses"]
-    assert "Retry-After" in _resolve(spec, operation["responses"]["429"])["headers"]
-    ok = _resolve(spec, operation["responses"]["200"])
+    assert "Retry-After" in resolve(spec, operation["responses"]["429"])["headers"]
+    ok = resolve(spec, operation["responses"]["200"])
     assert "x-request-id" in ok["headers"]
     assert any(name.startswith("x-tokenmarket-") for name in ok["headers"])
 
@@ -86,7 +79,7 @@ def test_public_doc_curl_body_is_the_request_example(spec: dict[str, Any], path:
 def test_response_bodies_are_named_and_exemplified(spec: dict[str, Any]) -> None:
     for path in OPERATIONS:
         for status, response in spec["paths"][path]["post"]["responses"].items():
-            response = _resolve(spec, response)
+            response = resolve(spec, response)
             for media_type, media in response.get("content", {}).items():
                 assert "$ref" in media["schema"], f"{path} {status} {media_type}"
                 if media_type.startswith("audio/") or media_type == "application/octet-stream":
@@ -95,11 +88,11 @@ def test_response_bodies_are_named_and_exemplified(spec: dict[str, Any]) -> None
 
 
 def test_chat_json_first_then_sse(spec: dict[str, Any]) -> None:
-    ok = _resolve(spec, spec["paths"]["/v1/chat/completions"]["post"]["responses"]["200"])
+    ok = resolve(spec, spec["paths"]["/v1/chat/completions"]["post"]["responses"]["200"])
     assert list(ok["content"]) == ["application/json", "text/event-stream"]
-    event = _resolve(spec, ok["content"]["text/event-stream"]["schema"])
+    event = resolve(spec, ok["content"]["text/event-stream"]["schema"])
     branches = event["properties"]["data"]["anyOf"]
-    done = _resolve(spec, next(branch for branch in branches if "$ref" in branch))
+    done = resolve(spec, next(branch for branch in branches if "$ref" in branch))
     assert done["enum"] == ["[DONE]"]
     json_branch = next(branch for branch in branches if "contentSchema" in branch)
     assert json_branch["contentMediaType"] == "application/json"
