@@ -55,26 +55,17 @@ def _no_key_anywhere(reports: Path, result: subprocess.CompletedProcess[str]) ->
     assert KEY not in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(
-    ("extra", "budget"),
-    [((), 40), (("--continue-on-failure", "--max-examples", "50"), 25)],
-    ids=["defaults", "aggressive-options"],
-)
-def test_every_planted_difference_is_found_within_the_budget(
-    tmp_path: Path, extra: tuple[str, ...], budget: int
-) -> None:
+def test_every_planted_difference_is_found_within_the_budget(tmp_path: Path) -> None:
+    budget = 40
     with PlantedServer(KEY) as server:
-        positive = _fuzz(server.url, tmp_path / "positive", "--budget", str(budget), *extra)
+        positive = _fuzz(server.url, tmp_path / "positive", "--budget", str(budget))
         after_positive = server.requests
-        negative = _fuzz(
-            server.url, tmp_path / "negative", "--budget", str(budget), "--negative-only", *extra
-        )
+        negative = _fuzz(server.url, tmp_path / "negative", "--budget", str(budget), "--negative-only")
         after_negative = server.requests - after_positive
-    log = positive.stdout[-3000:] + positive.stderr[-3000:]
     assert after_positive <= budget, f"{after_positive} requests for a budget of {budget}"
     assert after_negative <= budget, f"{after_negative} requests for a budget of {budget}"
-    assert positive.returncode == 1, log
-    assert negative.returncode == 1, negative.stdout[-3000:]
+    assert positive.returncode == 1, positive.stdout[-3000:] + positive.stderr[-3000:]
+    assert negative.returncode == 1, negative.stdout[-3000:] + negative.stderr[-3000:]
     # The plan is printed before the first request.
     assert f"at most {budget} requests" in positive.stdout.split("fuzz summary:")[0]
     found: dict[str, set[str]] = {}
@@ -88,9 +79,30 @@ def test_every_planted_difference_is_found_within_the_budget(
             f"{operation} ({PLANTED[operation]}) not in findings: {found}"
         )
     summary = json.loads((tmp_path / "positive" / "summary.json").read_text())
-    assert summary["requests_sent"] <= budget
+    assert summary["requests_sent"] == after_positive, "the driver counts what the server saw"
     _no_key_anywhere(tmp_path / "positive", positive)
     _no_key_anywhere(tmp_path / "negative", negative)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("--continue-on-failure", "--max-examples", "50"),
+        ("--negative-only", "--phases", "examples,coverage,fuzzing", "--continue-on-failure"),
+    ],
+    ids=["continue-on-failure", "all-phases"],
+)
+def test_the_budget_holds_whatever_options_are_passed(tmp_path: Path, extra: tuple[str, ...]) -> None:
+    budget = 12
+    with PlantedServer(KEY) as server:
+        result = _fuzz(server.url, tmp_path, "--budget", str(budget), *extra)
+        received = server.requests
+    assert received <= budget, f"the server received {received} requests for a budget of {budget}"
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["requests_sent"] == received
+    assert summary["requests_refused_by_budget"] > 0, "these options ask for more than 12"
+    assert result.returncode == 1, "the planted differences are still reported"
+    _no_key_anywhere(tmp_path, result)
 
 
 def test_report_is_self_contained_and_grouped_by_operation(tmp_path: Path) -> None:
