@@ -31,16 +31,17 @@ import os
 import threading
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import requests.adapters
 import schemathesis
 from jsonschema_rs import Draft202012Validator
 from schemathesis import Case, CheckContext, DeserializationContext, HookContext, Response
 
-from generator.spec import MEDIA_TYPES_EXTENSION, Operation, load_spec, ref_name
+from generator.spec import MEDIA_TYPES_EXTENSION, Operation, load_spec
 
 SPEC = load_spec()
+Body = TypeVar("Body")
 BUDGET_ENV = "TOKENMARKET_FUZZ_MAX_REQUESTS"
 SENT_FILE_ENV = "TOKENMARKET_FUZZ_SENT_FILE"
 
@@ -242,7 +243,10 @@ def stream_ends_with_done(ctx: CheckContext, response: Response, case: Case[Any]
     operation = operation_of(case)
     if operation is None or not operation.streams:
         return None
-    if response.status_code != operation.success_status or _media_type(response) != "text/event-stream":
+    if (
+        response.status_code != operation.success_status
+        or _media_type(response) != "text/event-stream"
+    ):
         return None
     if response.stream_cut_short:
         return None  # Schemathesis stopped reading early (max-stream-events): no verdict
@@ -265,7 +269,11 @@ def documented_error_pairs(operation: Operation, status: int) -> list[tuple[str,
 def error_pair_documented(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """An error's type/code pair is one the spec documents for that status."""
     operation = operation_of(case)
-    if operation is None or response.status_code < 400 or _media_type(response) != "application/json":
+    if (
+        operation is None
+        or response.status_code < 400
+        or _media_type(response) != "application/json"
+    ):
         return None
     pairs = documented_error_pairs(operation, response.status_code)
     if pairs is None:
@@ -312,7 +320,9 @@ def _ranked_premise(operation: Operation) -> bool:
     answer = SPEC.dereference(media.schema)
     items = (answer.get("properties", {}).get("results") or {}).get("items") or {}
     request = SPEC.dereference(body.schema).get("properties", {})
-    return {"relevance_score", "index"} <= set(items.get("properties", {})) and "documents" in request
+    return {"relevance_score", "index"} <= set(
+        items.get("properties", {})
+    ) and "documents" in request
 
 
 @schemathesis.check
@@ -365,7 +375,7 @@ def foreign_models() -> frozenset[str]:
     return frozenset(names)
 
 
-def fit_model(operation: Operation, body: Any) -> Any:
+def fit_model(operation: Operation, body: Body) -> Body:
     """`body` with a model of the operation's own examples instead of another operation's.
 
     Only a `model` that is some example's model is replaced, by another example model: both are
@@ -376,7 +386,7 @@ def fit_model(operation: Operation, body: Any) -> Any:
     own = example_models(operation.id)
     model = body.get("model")
     if own and isinstance(model, str) and model in foreign_models() and model not in own:
-        return {**body, "model": own[0]}
+        return cast("Body", {**body, "model": own[0]})
     return body
 
 
@@ -412,12 +422,14 @@ BUDGET = RequestBudget(int(_limit) if _limit else None)
 _send = requests.adapters.HTTPAdapter.send
 
 
-def _counted_send(self: requests.adapters.HTTPAdapter, *args: Any, **kwargs: Any) -> Any:
+def _counted_send(
+    self: requests.adapters.HTTPAdapter, *args: object, **kwargs: object
+) -> requests.Response:
     try:
         BUDGET.spend()
     finally:
         _record_spent()
-    return _send(self, *args, **kwargs)
+    return _send(self, *args, **kwargs)  # type: ignore[arg-type]
 
 
 def _record_spent() -> None:

@@ -79,7 +79,7 @@ def read_events(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
                     yield json.loads(line)
 
 
-def _decode(body: Any) -> str:
+def _decode(body: object) -> str:
     if isinstance(body, dict) and "$base64" in body:
         return base64.b64decode(body["$base64"]).decode("utf-8", "replace")
     if isinstance(body, dict) and "string" in body:
@@ -87,7 +87,7 @@ def _decode(body: Any) -> str:
     return "" if body is None else str(body)
 
 
-def _first(values: Any) -> str:
+def _first(values: object) -> str:
     return str(values[0]) if isinstance(values, list) and values else str(values)
 
 
@@ -95,8 +95,14 @@ def replay_command(request: dict[str, Any], key: str) -> str:
     """A curl command that sends the request again, the key read from $TOKENMARKET_API_KEY."""
     parts = ["curl", "-X", str(request.get("method", "POST")), shlex.quote(str(request["uri"]))]
     for name, values in (request.get("headers") or {}).items():
-        if name.lower() in {"authorization", "content-length", "user-agent", "accept-encoding",
-                            "connection", "accept"}:
+        if name.lower() in {
+            "authorization",
+            "content-length",
+            "user-agent",
+            "accept-encoding",
+            "connection",
+            "accept",
+        }:
             continue
         parts += ["-H", shlex.quote(mask(f"{name}: {_first(values)}", key))]
     parts += ["-H", f'"Authorization: Bearer ${KEY_VARIABLE}"']
@@ -106,7 +112,7 @@ def replay_command(request: dict[str, Any], key: str) -> str:
     return " ".join(parts)
 
 
-def _response_node(operation: Operation, status: int) -> Any:
+def _response_node(operation: Operation, status: int) -> object:
     responses = operation.raw.get("responses") or {}
     text = str(status)
     for candidate in (text, f"{text[:1]}XX", "default"):
@@ -116,7 +122,11 @@ def _response_node(operation: Operation, status: int) -> Any:
 
 
 def assumption_basis(
-    spec: Spec, operation: Operation, check: str, status: int | None, message: str,
+    spec: Spec,
+    operation: Operation,
+    check: str,
+    status: int | None,
+    message: str,
     case: dict[str, Any],
 ) -> list[str]:
     """The assumptions a finding rests on; empty when it rests on something the doc states.
@@ -127,16 +137,22 @@ def assumption_basis(
     the message names) for the response checks; the header parameters when they were the only
     invalid part of a request that the server accepted.
     """
-    if status is not None and check in (*RESPONSE_CHECKS, "request_id_present",
-                                        "response_headers_conformance"):
+    if status is not None and check in (
+        *RESPONSE_CHECKS,
+        "request_id_present",
+        "response_headers_conformance",
+    ):
         node = _response_node(operation, status)
         reason = spec.assumption_at(node) if node is not None else None
         if reason:
             return [reason]
     response = operation.response(status) if status is not None else None
     if check == "request_id_present" and response is not None:
-        reasons = [spec.assumption_at(h) for n, h in response.headers.items()
-                   if n.lower() == "x-request-id"]
+        reasons = [
+            spec.assumption_at(h)
+            for n, h in response.headers.items()
+            if n.lower() == "x-request-id"
+        ]
         return [r for r in reasons if r] if reasons and all(reasons) else []
     if check == "response_headers_conformance" and response is not None:
         named = [h for n, h in response.headers.items() if n.lower() in message.lower()]
@@ -144,12 +160,16 @@ def assumption_basis(
         return [r for r in reasons if r] if named and all(reasons) else []
     if check in RESPONSE_CHECKS:
         names = SCHEMA_AT.findall(message)
-        if not names and status is not None and operation.success_schema_name and str(
-            status
-        ) == operation.success.status:
+        if (
+            not names
+            and status is not None
+            and operation.success_schema_name
+            and str(status) == operation.success.status
+        ):
             names = [operation.success_schema_name]
-        reasons = [spec.assumption_at(spec.schema(name)) for name in names
-                   if name in spec.schema_names]
+        reasons = [
+            spec.assumption_at(spec.schema(name)) for name in names if name in spec.schema_names
+        ]
         return [r for r in reasons if r] if names and reasons and all(reasons) else []
     if check == "negative_data_rejection":
         components = (case.get("meta") or {}).get("components") or {}
@@ -192,7 +212,7 @@ def collect(spec: Spec, paths: Iterable[Path], key: str) -> Collected:
     by_key: dict[tuple[str, str, int | None, str], Finding] = {}
     result = Collected(findings=[])
     for event in read_events(paths):
-        (kind, payload), = event.items()
+        ((kind, payload),) = event.items()
         if kind == "NonFatalError":
             message = str((payload.get("value") or {}).get("message", ""))
             if BUDGET_MARK in message:

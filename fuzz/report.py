@@ -57,7 +57,9 @@ def _finding(finding: Finding) -> str:
     css = "finding assumption" if finding.assumption_only else "finding"
     status = "no answer" if finding.status is None else f"HTTP {finding.status}"
     basis = "".join(f"<li>{escape(reason)}</li>" for reason in finding.assumptions)
-    basis_html = f"<p>Rests only on these assumptions of the spec:</p><ul>{basis}</ul>" if basis else ""
+    basis_html = (
+        f"<p>Rests only on these assumptions of the spec:</p><ul>{basis}</ul>" if basis else ""
+    )
     return (
         f'<div class="{css}"><p><span class="badge">{escape(finding.check)}</span>'
         f'<span class="badge">{escape(status)}</span>'

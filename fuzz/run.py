@@ -160,7 +160,9 @@ def plan_run(args: argparse.Namespace, passthrough: list[str]) -> Plan:
         # Two cases per operation and phase fit the default budget; the hard cap cuts the rest.
         per_operation = args.max_examples or max(1, args.budget // (2 * len(operation_ids)))
         mode, phases = (
-            ("negative", "coverage,fuzzing") if args.negative_only else ("positive", "examples,fuzzing")
+            ("negative", "coverage,fuzzing")
+            if args.negative_only
+            else ("positive", "examples,fuzzing")
         )
         plan.st_args += [
             "--rate-limit", args.rate, "--no-shrink", "--request-retries", "0",
@@ -189,7 +191,8 @@ def plan_run(args: argparse.Namespace, passthrough: list[str]) -> Plan:
     plan.st_args += passthrough
     plan.description += [
         f"operations ({len(operation_ids)}, from openapi.yaml): {', '.join(operation_ids)}",
-        f"runs: {len(plan.runs)}" + (f"; passed to st run: {' '.join(passthrough)}" if passthrough else ""),
+        f"runs: {len(plan.runs)}"
+        + (f"; passed to st run: {' '.join(passthrough)}" if passthrough else ""),
         f"reports: {REPORTS}",
     ]
     return plan
@@ -290,9 +293,7 @@ def written_files() -> list[Path]:
 def leaked_secret(token: str) -> list[Path]:
     """Files under REPORTS that contain `token`, raw or JSON-escaped (there must be none)."""
     forms = {token.encode(), json.dumps(token)[1:-1].encode()}
-    return [
-        path for path in written_files() if any(form in path.read_bytes() for form in forms)
-    ]
+    return [path for path in written_files() if any(form in path.read_bytes() for form in forms)]
 
 
 def _sent(paths: list[Path]) -> tuple[int, int]:
@@ -325,8 +326,9 @@ def _run_all(plan: Plan, env: dict[str, str]) -> int:
     return status
 
 
-def verdict(st_status: int, collected: findings_module.Collected, warnings: dict[str, int],
-            strict: bool) -> int:
+def verdict(
+    st_status: int, collected: findings_module.Collected, warnings: dict[str, int], strict: bool
+) -> int:
     """The exit status: 1 on a contract break, a warning or an error; 2 on a usage error."""
     if st_status not in (0, 1):
         return st_status

@@ -37,7 +37,8 @@ WAV = b"RIFF" + struct.pack("<I", 36 + 8) + b"WAVEfmt " + b"\x00" * 24 + b"\x00\
 
 def _example(operation: Operation) -> dict[str, Any]:
     media = operation.success_json
-    assert media is not None and media.examples, f"{operation.id}: no response example"
+    assert media is not None, f"{operation.id}: no JSON answer"
+    assert media.examples, f"{operation.id}: no response example"
     value: dict[str, Any] = json.loads(json.dumps(next(iter(media.examples.values()))))
     return value
 
@@ -55,17 +56,21 @@ class PlantedServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return  # quiet: the test reads the counts, not a log
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 outer._count(None)
-                self._send(404, "application/json", b'{"error":{"message":"no route",'
-                           b'"type":"invalid_request_body","code":"REQUEST_001","param":null}}')
+                self._send(
+                    404,
+                    "application/json",
+                    b'{"error":{"message":"no route",'
+                    b'"type":"invalid_request_body","code":"REQUEST_001","param":null}}',
+                )
 
-            do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_GET  # noqa: N815
+            do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_GET
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length)
                 operation = SPEC.find("POST", self.path)
@@ -101,7 +106,9 @@ class PlantedServer:
                 self._send(200, "application/json", json.dumps(answer).encode())
 
             def _error(self, status: int, kind: str, code: str, message: str) -> None:
-                envelope = {"error": {"message": message, "type": kind, "code": code, "param": None}}
+                envelope = {
+                    "error": {"message": message, "type": kind, "code": code, "param": None}
+                }
                 self._send(status, "application/json", json.dumps(envelope).encode())
 
             def _send(self, status: int, content_type: str, body: bytes) -> None:

@@ -75,7 +75,9 @@ def test_requested_format_follows_the_spec() -> None:
     assert [name for name, _, _ in format_fields(BINARY)] == ["response_format", "format"]
     assert requested_format(BINARY, {}) == (first, FORMATS[first])
     assert requested_format(BINARY, {"format": "wav"}) == ("wav", FORMATS["wav"])
-    assert requested_format(BINARY, {"format": "wav", "response_format": "flac"})[0] == "flac"
+    both = requested_format(BINARY, {"format": "wav", "response_format": "flac"})
+    assert both is not None
+    assert both[0] == "flac"
     assert all(requested_format(op, {}) is None for op in SPEC.operations if not op.binary)
 
 
@@ -86,7 +88,8 @@ def test_each_operation_gets_a_model_of_its_own_examples() -> None:
         for other in SPEC.operations:
             for model in example_models(other.id):
                 sent = fit_model(operation, {"model": model, "x": 1})
-                assert sent["model"] in own and sent["x"] == 1
+                assert sent["model"] in own
+                assert sent["x"] == 1
     assert fit_model(SPEC.operations[0], {"model": 7}) == {"model": 7}, "invalid stays invalid"
 
 
@@ -172,11 +175,13 @@ def test_live_defaults_are_safe(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_any_url_is_capped_even_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOKENMARKET_API_KEY", "tm-secret-key")
     plan = _plan("--url", "http://127.0.0.1:9", "--budget", "3", "--continue-on-failure")
-    assert plan.capped and plan.max_requests == 3
+    assert plan.capped
+    assert plan.max_requests == 3
     assert plan.st_args[-1] == "--continue-on-failure", "passed on; the cap still holds"
     assert any("at most 3 requests" in line for line in plan.description)
     owned = _plan("--url", "http://127.0.0.1:9", "--unbounded")
-    assert not owned.capped and owned.max_requests is None
+    assert not owned.capped
+    assert owned.max_requests is None
 
 
 def test_unbounded_is_refused_for_a_remote_server(monkeypatch: pytest.MonkeyPatch) -> None:

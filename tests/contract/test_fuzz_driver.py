@@ -45,9 +45,7 @@ def _summary(result: subprocess.CompletedProcess[str]) -> dict[str, object]:
 
 def test_honest_mock_passes_and_the_key_stays_secret(tmp_path: Path) -> None:
     with LiveServer() as server:
-        result = _fuzz(
-            server.url, tmp_path, "--unbounded", "--include-operation-id", OPERATION
-        )
+        result = _fuzz(server.url, tmp_path, "--unbounded", "--include-operation-id", OPERATION)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     summary = _summary(result)
     assert summary["failures_by_check"] == {}

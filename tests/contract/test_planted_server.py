@@ -60,7 +60,9 @@ def test_every_planted_difference_is_found_within_the_budget(tmp_path: Path) -> 
     with PlantedServer(KEY) as server:
         positive = _fuzz(server.url, tmp_path / "positive", "--budget", str(budget))
         after_positive = server.requests
-        negative = _fuzz(server.url, tmp_path / "negative", "--budget", str(budget), "--negative-only")
+        negative = _fuzz(
+            server.url, tmp_path / "negative", "--budget", str(budget), "--negative-only"
+        )
         after_negative = server.requests - after_positive
     assert after_positive <= budget, f"{after_positive} requests for a budget of {budget}"
     assert after_negative <= budget, f"{after_negative} requests for a budget of {budget}"
@@ -92,7 +94,9 @@ def test_every_planted_difference_is_found_within_the_budget(tmp_path: Path) -> 
     ],
     ids=["continue-on-failure", "all-phases"],
 )
-def test_the_budget_holds_whatever_options_are_passed(tmp_path: Path, extra: tuple[str, ...]) -> None:
+def test_the_budget_holds_whatever_options_are_passed(
+    tmp_path: Path, extra: tuple[str, ...]
+) -> None:
     budget = 12
     with PlantedServer(KEY) as server:
         result = _fuzz(server.url, tmp_path, "--budget", str(budget), *extra)

@@ -65,5 +65,6 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert "TokenMarket contract fuzzing report" in text
     assert "Contract breaks" in text
     for finding in findings:
-        assert finding["operation"] in text and finding["check"] in text
+        assert finding["operation"] in text
+        assert finding["check"] in text
     assert KEY not in dom

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from generator.spec import load_spec
 from mock_server import create_app
 from tests.mock.support import AUTH, TOKEN, LiveServer
-from generator.spec import load_spec
 
 
 @pytest.fixture(scope="session")

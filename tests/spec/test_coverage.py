@@ -54,16 +54,23 @@ def test_every_doc_curl_example_is_an_operation() -> None:
 def test_operation_shape(operation: Operation) -> None:
     raw = operation.raw
     assert raw["security"] == [{"bearerAuth": []}], "openapi-python-client needs it here"
-    assert operation.tags and operation.summary and operation.description
+    assert operation.tags
+    assert operation.summary
+    assert operation.description
     body = operation.request_body
-    assert body is not None and operation.request_schema_name, "request bodies are components"
-    assert "provider" in READ.schema(operation.request_schema_name)["properties"]
-    pairs = {(pair.type, pair.code) for response in operation.responses for pair in response.error_codes}
+    assert body is not None
+    name = operation.request_schema_name
+    assert name, "request bodies are named components"
+    assert "provider" in READ.schema(name)["properties"]
+    pairs = {
+        (pair.type, pair.code) for response in operation.responses for pair in response.error_codes
+    }
     missing = _documented_pairs() - pairs
     assert not missing, f"{operation.id} documents no response with {sorted(missing)}"
     assert operation.response("default") is not None
     rate_limited = operation.response(429)
-    assert rate_limited is not None and "Retry-After" in rate_limited.headers
+    assert rate_limited is not None
+    assert "Retry-After" in rate_limited.headers
     ok = operation.success
     assert "x-request-id" in ok.headers
     assert any(name.startswith("x-tokenmarket-") for name in ok.headers)
@@ -105,7 +112,8 @@ def test_streaming_operations_list_json_first_then_sse(spec: dict[str, Any]) -> 
         json_branch = next(branch for branch in branches if "contentSchema" in branch)
         assert json_branch["contentMediaType"] == "application/json"
         refs = {item["$ref"].rsplit("/", 1)[1] for item in json_branch["contentSchema"]["anyOf"]}
-        assert "ErrorEnvelope" in refs and len(refs) == 2
+        assert "ErrorEnvelope" in refs
+        assert len(refs) == 2
 
 
 def test_binary_answers_come_in_every_media_type_of_their_format_field() -> None:
@@ -161,7 +169,8 @@ def test_every_request_requires_model() -> None:
     """Every public example sends `model`, and the gateway routes by it."""
     for operation in READ.operations:
         name = operation.request_schema_name
-        assert name and "model" in READ.schema(name).get("required", []), operation.id
+        assert name, operation.id
+        assert "model" in READ.schema(name).get("required", []), operation.id
 
 
 def test_tracing_header_is_documented_but_not_required() -> None:
