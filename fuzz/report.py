@@ -80,7 +80,7 @@ def _spec_says(spec: Spec, operation_id: str) -> str:
     media = ", ".join(operation.success_media_types)
     return (
         f'<p class="spec">The spec says: <code>{escape(operation.method)} '
-        f"{escape(operation.path)}</code>: {escape(operation.summary)} Success "
+        f"{escape(operation.path)}</code>: {escape(operation.summary.rstrip('.'))}. Success "
         f"{operation.success_status} as {escape(media)}; documented statuses: "
         f"{escape(statuses)}.</p>"
     )
