@@ -204,11 +204,17 @@ def publish(session: nox.Session) -> None:
 def spec_diff(session: nox.Session) -> None:
     """List what changed in openapi.yaml since a git ref; fail on an unacknowledged break.
 
-    `nox -s spec_diff -- main` compares the work tree's openapi.yaml with main's. Breaking
-    changes are acknowledged by raising the major number of info.version, or one by one with
-    `-- main --acknowledge ID` (the ID is printed beside each); `--json PATH` saves the report.
+    `nox -s spec_diff -- main` compares the work tree's openapi.yaml with main's (on main itself,
+    with nothing edited, that compares the spec with itself: compare with a ref behind you).
+    Breaking changes are acknowledged by raising the major number of info.version, or one by one
+    with `-- main --acknowledge ID` (the ID is printed beside each); `--json PATH` saves the
+    report. CI runs `-- --parent`: the previous commit's spec against HEAD's, where HEAD's commit
+    message acknowledges a break with a `Spec-Change-Acknowledged: ID` line; a shallow clone or
+    a first commit is said and passes.
     """
     if not session.posargs:
-        session.error("Usage: nox -s spec_diff -- REF [--acknowledge ID ...] [--json PATH]")
+        session.error(
+            "Usage: nox -s spec_diff -- REF|--parent [--acknowledge ID ...] [--json PATH]"
+        )
     install_groups(session, "publish")
     session.run("python", "-m", "publish.spec_diff", *session.posargs)

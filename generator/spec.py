@@ -15,7 +15,11 @@ extensions (see README, "Vendor extensions"), read here and only here:
   (the speech formats).
 - `x-error-codes` on an error response: the documented `type`/`code` pairs of that status.
 - `x-tokenmarket-assumption` on any element: why the element is an assumption of this
-  description rather than something TokenMarket's public documentation states.
+  description rather than something TokenMarket's public documentation states, as a one-line
+  reason string (`x-tokenmarket-assumption: "the documentation names no 429"`). It marks header,
+  parameter, response and schema components (a `$ref` to a marked component is marked too);
+  the fuzzer reports a finding that rests only on marked elements as "the server contradicts
+  an assumption", not as a contract break (`Spec.assumption_at`, `Spec.assumptions`).
 
 Usage::
 
@@ -491,6 +495,31 @@ class Spec:
                     yield from visit(value, f"{pointer}/{index}")
 
         yield from visit(self.raw, "#")
+
+    # -- assumptions (`x-tokenmarket-assumption`) --------------------------------------------
+
+    def assumption_at(self, node: JsonValue) -> str | None:
+        """Why `node` is an assumption: its `x-tokenmarket-assumption`, or that of a `$ref` hop
+        on the way to its target; None when the public documentation states it."""
+        seen: set[str] = set()
+        while isinstance(node, dict):
+            if ASSUMPTION_EXTENSION in node:
+                return str(node[ASSUMPTION_EXTENSION])
+            ref = node.get("$ref")
+            if not isinstance(ref, str) or ref in seen:
+                return None
+            seen.add(ref)
+            node = self.pointer(ref)
+        return None
+
+    @cached_property
+    def assumptions(self) -> dict[str, str]:
+        """Every element marked `x-tokenmarket-assumption`, by JSON pointer: the reason."""
+        return {
+            pointer: str(node[ASSUMPTION_EXTENSION])
+            for pointer, node in self.walk()
+            if isinstance(node, dict) and ASSUMPTION_EXTENSION in node
+        }
 
 
 def parse_spec(text: str, path: Path = SPEC_PATH) -> Spec:

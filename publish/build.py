@@ -32,6 +32,9 @@ from typing import Any
 
 import yaml
 
+from generator.spec import Spec, SpecError
+from generator.spec import load_spec as load_spec_file
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REDOCLY = ROOT / "node_modules" / ".bin" / "redocly"
 
@@ -50,7 +53,6 @@ DEREFERENCED_JSON = "openapi.dereferenced.json"
 REFERENCE_HTML = "index.html"
 MANIFEST = "manifest.json"
 PUBLISHED = (BUNDLE_YAML, BUNDLE_JSON, DEREFERENCED_JSON, REFERENCE_HTML)
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # build-docs embeds the API description in the page as a JavaScript constant; the page renders
 # from it, so it is what "the page contains the operations" means.
@@ -75,28 +77,23 @@ def sha256_file(path: Path) -> str:
 
 
 def load_spec(path: Path) -> dict[str, Any]:
-    """Parse an OpenAPI YAML or JSON file (YAML aliases resolved) into a dict."""
-    with path.open(encoding="utf-8") as handle:
-        loaded = yaml.safe_load(handle)
-    if not isinstance(loaded, dict):
-        raise PublishError(f"{path} is not an OpenAPI document")
-    return loaded
+    """openapi.yaml (or another OpenAPI file) as parsed by generator/spec.py, as a dict."""
+    try:
+        return load_spec_file(path).raw
+    except SpecError as error:
+        raise PublishError(str(error)) from error
 
 
 def operations(spec: dict[str, Any]) -> list[dict[str, str]]:
-    """List the operations of a spec as {operationId, method, path}, in document order."""
-    found = []
-    for path, item in spec.get("paths", {}).items():
-        for method in HTTP_METHODS:
-            if method in item:
-                found.append(
-                    {
-                        "operationId": item[method].get("operationId", ""),
-                        "method": method.upper(),
-                        "path": path,
-                    }
-                )
-    return found
+    """List the operations of a parsed spec as {operationId, method, path}, in document order.
+
+    The published files are read the way generator/spec.py reads openapi.yaml, so "the same
+    operations" means the same thing for the source and for every file written from it.
+    """
+    return [
+        {"operationId": operation.id, "method": operation.method, "path": operation.path}
+        for operation in Spec(path=Path("openapi.yaml"), raw=spec).operations
+    ]
 
 
 def redocly_steps(spec: Path, out: Path, title: str) -> list[list[str]]:

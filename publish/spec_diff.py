@@ -22,6 +22,14 @@ A maintainer acknowledges breaking changes by raising the major number of `info.
 way the API tells its consumers), or one by one with `--acknowledge ID`, the ID printed beside
 each change.
 
+In CI, `--parent` compares the previous commit's openapi.yaml with HEAD's, so a breaking change
+cannot land unacknowledged: HEAD's commit message acknowledges one with a line
+`Spec-Change-Acknowledged: ID`. A shallow clone without HEAD's parent, or a first commit, has
+nothing to compare with: that is printed and the exit code is 0.
+
+Every verdict follows one rule (`VERDICT`): a change lets the writer of a value send more or
+less; a request may only widen, a response may only narrow.
+
 The comparison is structural and needs no network: a tool from the registries was tried first
 (README, "Publishing the spec", says which and why this module exists instead).
 """
@@ -41,6 +49,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from generator.spec import SpecError, parse_spec
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -64,6 +74,23 @@ class Direction(enum.Enum):
 
     REQUEST = "request"
     RESPONSE = "response"
+
+
+# The one rule behind every verdict. A change either lets the writer of a value (the client for
+# a request, the server for a response) send more than before, or less. The reader was written
+# for the old set: a server that accepts less breaks clients (request narrowed), a client that
+# receives more than it was told breaks (response widened); the other two are safe.
+VERDICT = {
+    (Direction.REQUEST, False): Severity.BREAKING,
+    (Direction.REQUEST, True): Severity.ADDITIVE,
+    (Direction.RESPONSE, True): Severity.BREAKING,
+    (Direction.RESPONSE, False): Severity.OTHER,
+}
+
+
+def verdict(direction: Direction, wider: bool) -> Severity:
+    """The severity of a change that lets the writer send more (`wider`) or less."""
+    return VERDICT[(direction, wider)]
 
 
 @dataclass(frozen=True)
@@ -271,6 +298,10 @@ class _Differ:
             self.order.append(key)
         if self.operation:
             self.found[key][1].add(self.operation)
+
+    def judge(self, direction: Direction, wider: bool, kind: str, where: str, message: str) -> None:
+        """Record a change of the values one side may send, judged by `VERDICT`."""
+        self.add(verdict(direction, wider), f"{direction.value}-{kind}", where, message)
 
     def changes(self) -> list[Change]:
         rank = {Severity.BREAKING: 0, Severity.ADDITIVE: 1, Severity.OTHER: 2}
@@ -614,36 +645,22 @@ class _Differ:
                 )
             elif old_index is not None:
                 form = _describe(self.old, old_branches[old_index])
-                if request:
-                    self.add(
-                        Severity.BREAKING,
-                        "request-variant-removed",
-                        old_branch_at,
-                        f"{label} no longer accepts the `{form}` form",
-                    )
-                else:
-                    self.add(
-                        Severity.OTHER,
-                        "response-variant-removed",
-                        old_branch_at,
-                        f"{label} no longer comes as `{form}`",
-                    )
+                says = "no longer accepts the" if request else "no longer comes as"
+                self.judge(
+                    direction,
+                    False,
+                    "variant-removed",
+                    old_branch_at,
+                    f"{label} {says} `{form}`" + (" form" if request else ""),
+                )
             elif new_index is not None:
                 form = _describe(self.new, new_branches[new_index])
-                if request:
-                    self.add(
-                        Severity.ADDITIVE,
-                        "request-variant-added",
-                        new_branch_at,
-                        f"{label} also accepts the `{form}` form",
-                    )
-                else:
-                    self.add(
-                        Severity.BREAKING,
-                        "response-variant-added",
-                        new_branch_at,
-                        f"{label} may now come as `{form}`, which old clients do not expect",
-                    )
+                says = (
+                    f"also accepts the `{form}` form"
+                    if request
+                    else f"may now come as `{form}`, which old clients do not expect"
+                )
+                self.judge(direction, True, "variant-added", new_branch_at, f"{label} {says}")
 
     def _type(
         self, old: dict[str, Any], new: dict[str, Any], at: str, d: Direction, label: str
@@ -655,40 +672,23 @@ class _Differ:
         everything = {"array", "boolean", "integer", "null", "number", "object", "string"}
         before = old_types if old_types is not None else everything
         after = new_types if new_types is not None else everything
-        if d is Direction.REQUEST:
-            lost = sorted(kind for kind in before if not _covers(after, kind))
-            if lost:
-                self.add(
-                    Severity.BREAKING,
-                    "request-type-changed",
-                    at,
-                    f"{label}: type {_show(old_types)} became {_show(new_types)}; "
-                    f"{', '.join(lost)} is no longer accepted",
-                )
-            elif any(not _covers(before, kind) for kind in after):
-                self.add(
-                    Severity.ADDITIVE,
-                    "request-type-widened",
-                    at,
-                    f"{label}: type {_show(old_types)} became {_show(new_types)}",
-                )
-        else:
-            gained = sorted(kind for kind in after if not _covers(before, kind))
-            if gained:
-                self.add(
-                    Severity.BREAKING,
-                    "response-type-changed",
-                    at,
-                    f"{label}: type {_show(old_types)} became {_show(new_types)}; "
-                    f"old clients do not expect {', '.join(gained)}",
-                )
-            elif any(not _covers(after, kind) for kind in before):
-                self.add(
-                    Severity.OTHER,
-                    "response-type-narrowed",
-                    at,
-                    f"{label}: type {_show(old_types)} became {_show(new_types)}",
-                )
+        lost = sorted(kind for kind in before if not _covers(after, kind))
+        gained = sorted(kind for kind in after if not _covers(before, kind))
+        change = f"{label}: type {_show(old_types)} became {_show(new_types)}"
+        # A type lost by a request, or gained by a response, is the breaking side.
+        breaking = lost if d is Direction.REQUEST else gained
+        safe = gained if d is Direction.REQUEST else lost
+        if breaking:
+            why = "is no longer accepted" if d is Direction.REQUEST else ""
+            tail = (
+                f"{', '.join(breaking)} {why}"
+                if why
+                else f"old clients do not expect {', '.join(breaking)}"
+            )
+            self.judge(d, d is Direction.RESPONSE, "type-changed", at, f"{change}; {tail}")
+        elif safe:
+            wider = d is Direction.REQUEST
+            self.judge(d, wider, "type-widened" if wider else "type-narrowed", at, change)
 
     def _enums(
         self, old: dict[str, Any], new: dict[str, Any], at: str, d: Direction, label: str
@@ -696,48 +696,41 @@ class _Differ:
         old_values, new_values = _enum(old), _enum(new)
         if old_values is None and new_values is None:
             return
-        request = d is Direction.REQUEST
         if old_values is None:
             # A closed list where any value was allowed.
-            self.add(
-                Severity.BREAKING if request else Severity.OTHER,
-                f"{d.value}-enum-added",
-                at,
-                f"{label} is now limited to {_key(new_values)}",
-            )
+            self.judge(d, False, "enum-added", at, f"{label} is now limited to {_key(new_values)}")
             return
         if new_values is None:
-            self.add(
-                Severity.ADDITIVE if request else Severity.BREAKING,
-                f"{d.value}-enum-dropped",
-                at,
-                f"{label} is no longer limited to {_key(old_values)}",
+            self.judge(
+                d, True, "enum-dropped", at, f"{label} is no longer limited to {_key(old_values)}"
             )
             return
         old_keys = {_key(value) for value in old_values}
         new_keys = {_key(value) for value in new_values}
-        removed = [value for value in old_values if _key(value) not in new_keys]
-        added = [value for value in new_values if _key(value) not in old_keys]
-        for value in removed:
-            self.add(
-                Severity.BREAKING if request else Severity.OTHER,
-                f"{d.value}-enum-value-removed",
-                at,
-                f"{label}: the documented value {_key(value)} was removed",
-            )
-        for value in added:
-            self.add(
-                Severity.ADDITIVE if request else Severity.BREAKING,
-                f"{d.value}-enum-value-added",
-                at,
-                f"{label}: the value {_key(value)} was added"
-                + ("" if request else "; clients with a closed list of values reject it"),
-            )
+        for value in old_values:
+            if _key(value) not in new_keys:
+                self.judge(
+                    d,
+                    False,
+                    "enum-value-removed",
+                    at,
+                    f"{label}: the documented value {_key(value)} was removed",
+                )
+        for value in new_values:
+            if _key(value) not in old_keys:
+                closed = "; clients with a closed list of values reject it"
+                self.judge(
+                    d,
+                    True,
+                    "enum-value-added",
+                    at,
+                    f"{label}: the value {_key(value)} was added"
+                    + ("" if d is Direction.REQUEST else closed),
+                )
 
     def _constraints(
         self, old: dict[str, Any], new: dict[str, Any], at: str, d: Direction, label: str
     ) -> None:
-        request = d is Direction.REQUEST
         for keyword in (*UPPER_BOUNDS, *LOWER_BOUNDS):
             before, after = old.get(keyword), new.get(keyword)
             if before == after or isinstance(before, bool) or isinstance(after, bool):
@@ -749,40 +742,31 @@ class _Differ:
                 tighter = True
             else:
                 tighter = after < before if upper else after > before
-            self._bound(request, tighter, keyword, before, after, at, label)
+            self._bound(d, tighter, keyword, before, after, at, label)
         if old.get("multipleOf") != new.get("multipleOf"):
             before, after = old.get("multipleOf"), new.get("multipleOf")
             # A new step is looser only when every old multiple is still a multiple.
             tighter = after is not None and (before is None or not _divides(after, before))
-            self._bound(request, tighter, "multipleOf", before, after, at, label)
+            self._bound(d, tighter, "multipleOf", before, after, at, label)
         if bool(old.get("uniqueItems")) != bool(new.get("uniqueItems")):
-            tighter = bool(new.get("uniqueItems"))
-            self._bound(
-                request,
-                tighter,
-                "uniqueItems",
-                old.get("uniqueItems"),
-                new.get("uniqueItems"),
-                at,
-                label,
-            )
+            before, after = old.get("uniqueItems"), new.get("uniqueItems")
+            self._bound(d, bool(after), "uniqueItems", before, after, at, label)
         if old.get("pattern") != new.get("pattern"):
             before, after = old.get("pattern"), new.get("pattern")
             if after is None:
-                self._bound(request, False, "pattern", before, after, at, label)
+                self._bound(d, False, "pattern", before, after, at, label)
             else:
-                # Two regular expressions cannot be compared in general: a changed pattern
-                # may reject what the old one accepted, so a request treats it as tighter.
-                self.add(
-                    Severity.BREAKING if request else Severity.OTHER,
-                    f"{d.value}-constraint-narrowed" if request else f"{d.value}-pattern-changed",
-                    at,
-                    f"{label}: pattern {_key(before)} became {_key(after)}",
+                # Two regular expressions cannot be compared in general: a changed pattern may
+                # reject what the old one accepted, so it counts as narrower (breaking for a
+                # request; for a response only worth a look).
+                kind = "constraint-narrowed" if d is Direction.REQUEST else "pattern-changed"
+                self.judge(
+                    d, False, kind, at, f"{label}: pattern {_key(before)} became {_key(after)}"
                 )
 
     def _bound(
         self,
-        request: bool,
+        d: Direction,
         tighter: bool,
         keyword: str,
         before: object,
@@ -790,14 +774,9 @@ class _Differ:
         at: str,
         label: str,
     ) -> None:
-        side = "request" if request else "response"
         message = f"{label}: {keyword} {_key(before)} became {_key(after)}"
-        if tighter:
-            severity = Severity.BREAKING if request else Severity.OTHER
-            self.add(severity, f"{side}-constraint-narrowed", at, message)
-        else:
-            severity = Severity.ADDITIVE if request else Severity.BREAKING
-            self.add(severity, f"{side}-constraint-widened", at, message)
+        kind = "constraint-narrowed" if tighter else "constraint-widened"
+        self.judge(d, not tighter, kind, at, message)
 
     def _properties(
         self,
@@ -848,31 +827,21 @@ class _Differ:
             at = old_p_at if was else f"{old_at}/required"
             newly_required = name in new_required and name not in old_required
             no_longer_required = name in old_required and name not in new_required
-            if request and newly_required:
-                self.add(
-                    Severity.BREAKING, "request-property-required", at, f"{field_label} is required"
-                )
-            elif request and no_longer_required:
-                self.add(
-                    Severity.ADDITIVE,
-                    "request-property-optional",
-                    at,
-                    f"{field_label} is no longer required",
-                )
-            elif no_longer_required:
-                self.add(
-                    Severity.BREAKING,
-                    "response-property-optional",
-                    at,
-                    f"{field_label} is no longer always present",
-                )
-            elif newly_required:
-                self.add(
-                    Severity.ADDITIVE,
-                    "response-property-required",
-                    at,
-                    f"{field_label} is now always present",
-                )
+            if newly_required or no_longer_required:
+                # Optional: its writer may now leave it out (wider); required: never (narrower).
+                wider = no_longer_required
+                says = {
+                    (Direction.REQUEST, True): "is no longer required",
+                    (Direction.REQUEST, False): "is required",
+                    (Direction.RESPONSE, True): "is no longer always present",
+                    (Direction.RESPONSE, False): "is now always present",
+                }[(direction, wider)]
+                kind = "property-optional" if wider else "property-required"
+                if direction is Direction.RESPONSE and not wider:
+                    # Narrower, but a new promise to clients rather than a thing to review.
+                    self.add(Severity.ADDITIVE, f"{side}-{kind}", at, f"{field_label} {says}")
+                else:
+                    self.judge(direction, wider, kind, at, f"{field_label} {says}")
             if was and now:
                 self._schema(
                     old_props[name], new_props[name], old_p_at, new_p_at, direction, field_label
@@ -901,12 +870,8 @@ class _Differ:
         closed_before, closed_after = before is False, after is False
         if closed_before == closed_after:
             return
-        request = direction is Direction.REQUEST
-        if closed_after:
-            # Pass-through request fields are a promise of openapi.yaml: closing them breaks it.
-            self._bound(request, True, "additionalProperties", before, after, old_at, label)
-        else:
-            self._bound(request, False, "additionalProperties", before, after, old_at, label)
+        # Pass-through request fields are a promise of openapi.yaml: closing them breaks it.
+        self._bound(direction, closed_after, "additionalProperties", before, after, old_at, label)
 
 
 def _ordered(*groups: Iterable[str]) -> list[str]:
@@ -951,11 +916,11 @@ def compare(old: dict[str, Any], new: dict[str, Any], acknowledged: Iterable[str
 
 
 def load(text: str) -> dict[str, Any]:
-    """Parse the text of an OpenAPI document (YAML or JSON)."""
-    loaded = yaml.safe_load(text)
-    if not isinstance(loaded, dict):
-        raise ValueError("not an OpenAPI document")
-    return loaded
+    """Parse the text of an OpenAPI document (YAML or JSON) the way generator/spec.py does."""
+    try:
+        return parse_spec(text).raw
+    except SpecError as error:
+        raise ValueError(str(error)) from error
 
 
 def spec_at(ref: str, spec: Path) -> str:
@@ -973,6 +938,46 @@ def spec_at(ref: str, spec: Path) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"cannot read {spec.name} at {ref!r}: {result.stderr.strip()}")
     return result.stdout
+
+
+ACK_TRAILER = "Spec-Change-Acknowledged"
+
+
+def _git(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    git = shutil.which("git")
+    if git is None:
+        raise RuntimeError("git is not on PATH")
+    return subprocess.run(  # noqa: S603 (git with fixed arguments)
+        [git, *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def parent_ref(spec: Path) -> tuple[str | None, str]:
+    """`HEAD~1` when the previous commit exists and has the spec, else (None, why not).
+
+    CI compares the previous commit's spec with HEAD's. A shallow clone (depth 1) or a first
+    commit has nothing to compare with: that is said, not failed.
+    """
+    where = spec.resolve().parent
+    if _git("rev-parse", "--verify", "--quiet", "HEAD~1^{commit}", cwd=where).returncode != 0:
+        shallow = _git("rev-parse", "--is-shallow-repository", cwd=where).stdout.strip()
+        if shallow == "true":
+            return None, "this is a shallow clone without HEAD's parent (fetch with depth 2)"
+        return None, "HEAD has no parent commit"
+    if _git("cat-file", "-e", f"HEAD~1:./{spec.name}", cwd=where).returncode != 0:
+        return None, f"the previous commit has no {spec.name}"
+    return "HEAD~1", ""
+
+
+def acknowledged_in_commit(spec: Path) -> list[str]:
+    """The change ids HEAD's commit message acknowledges (`Spec-Change-Acknowledged: ID`)."""
+    message = _git("log", "-1", "--format=%B", "HEAD", cwd=spec.resolve().parent).stdout
+    prefix = f"{ACK_TRAILER}:"
+    return [
+        line.removeprefix(prefix).strip()
+        for line in message.splitlines()
+        if line.startswith(prefix) and line.removeprefix(prefix).strip()
+    ]
 
 
 def render(report: Report, base: str, head: str) -> str:
@@ -1040,6 +1045,12 @@ def main(argv: list[str] | None = None) -> int:
         description="List the changes of openapi.yaml since a git ref; fail on breaking ones.",
     )
     parser.add_argument("ref", nargs="?", help="git ref to compare with, e.g. main or HEAD~1")
+    parser.add_argument(
+        "--parent",
+        action="store_true",
+        help="CI: compare with the previous commit's spec; HEAD's commit message may "
+        f"acknowledge breaking changes with `{ACK_TRAILER}: ID` lines",
+    )
     parser.add_argument("--spec", type=Path, default=Path("openapi.yaml"))
     parser.add_argument("--base-file", type=Path, help="compare with this file instead of a ref")
     parser.add_argument(
@@ -1047,22 +1058,45 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the report as JSON")
     args = parser.parse_args(argv)
-    if (args.ref is None) == (args.base_file is None):
+    if [args.ref is not None, args.base_file is not None, args.parent].count(True) != 1:
         parser.print_usage(sys.stderr)
-        print("spec_diff: give a git REF or --base-file PATH (one of them)", file=sys.stderr)
+        print(
+            "spec_diff: give a git REF, --base-file PATH or --parent (one of them)", file=sys.stderr
+        )
         return 2
+    if args.parent:
+        try:
+            args.ref, why_not = parent_ref(args.spec)
+        except RuntimeError as error:
+            print(f"spec_diff: {error}", file=sys.stderr)
+            return 2
+        if args.ref is None:
+            print(f"spec_diff: nothing to compare with: {why_not}; no check was made")
+            return 0
+        from_commit = acknowledged_in_commit(args.spec)
+        args.acknowledge = [*args.acknowledge, *from_commit]
+        if from_commit:
+            print(f"spec_diff: HEAD's commit message acknowledges {', '.join(from_commit)}")
     try:
         if args.base_file is not None:
             base_text, base = args.base_file.read_text(encoding="utf-8"), str(args.base_file)
         else:
             base_text, base = spec_at(args.ref, args.spec), f"{args.spec.name} at {args.ref}"
         old = load(base_text)
-        new = load(args.spec.read_text(encoding="utf-8"))
+        if args.parent:
+            # The commit's own spec: its message is what may acknowledge its breaking changes.
+            head_text, head = spec_at("HEAD", args.spec), f"{args.spec.name} at HEAD"
+        else:
+            head_text, head = (
+                args.spec.read_text(encoding="utf-8"),
+                f"{args.spec.name} in the work tree",
+            )
+        new = load(head_text)
         report = compare(old, new, args.acknowledge)
     except (OSError, RuntimeError, ValueError, KeyError, yaml.YAMLError) as error:
         print(f"spec_diff: {error}", file=sys.stderr)
         return 2
-    print(render(report, base, f"{args.spec.name} in the work tree"))
+    print(render(report, base, head))
     if args.json is not None:
         args.json.write_text(json.dumps(as_json(report), indent=2) + "\n", encoding="utf-8")
     unknown = sorted(set(args.acknowledge) - {change.id for change in report.changes})

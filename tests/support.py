@@ -1,29 +1,25 @@
-"""Spec access shared by the test packages: openapi.yaml parsed, and local `$ref`s followed."""
+"""What the test packages share: the repository root. The spec is read through generator/spec.py.
+
+`load_spec` and `resolve` only delegate to generator/spec.py for tests/generation, which still
+imports them here; delete them once nothing does (`grep -rn "tests.support import" tests`).
+"""
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from generator.spec import load_spec as _load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@cache
 def load_spec() -> dict[str, Any]:
-    """openapi.yaml, parsed once (YAML aliases resolved). Callers must not mutate it."""
-    with (ROOT / "openapi.yaml").open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.safe_load(handle)
-    return loaded
+    """openapi.yaml as generator/spec.py parses it. Callers must not mutate it."""
+    return _load_spec().raw
 
 
 def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    """Follow `node`'s local `$ref`s (`#/components/...`) until a real object is reached."""
-    while "$ref" in node:
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
+    """Follow `node`'s local `$ref`s through generator/spec.py (`spec` is openapi.yaml's)."""
+    resolved: dict[str, Any] = _load_spec().resolve(node)
+    return resolved

@@ -250,7 +250,7 @@ class CreateImageRequest(TypedDict):
     """
     What to draw.
     """
-    model: NotRequired[str]
+    model: str
     """
     The model to use, as named in the TokenMarket console; an open string.
     """
@@ -734,7 +734,7 @@ class RerankResponse(TypedDict):
     """
     The request's id.
     """
-    model: str
+    model: NotRequired[str]
     """
     The model that ranked.
     """

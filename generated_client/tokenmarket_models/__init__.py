@@ -421,7 +421,7 @@ class CreateImageRequest(BaseModel):
     """
     What to draw.
     """
-    model: Annotated[str | MISSING, Field(examples=["DeepSeek-V4-pro"], min_length=1)] = MISSING
+    model: Annotated[str, Field(examples=["DeepSeek-V4-pro"], min_length=1)]
     """
     The model to use, as named in the TokenMarket console; an open string.
     """
@@ -999,7 +999,7 @@ class RerankResponse(BaseModel):
     """
     The request's id.
     """
-    model: str
+    model: str | MISSING = MISSING
     """
     The model that ranked.
     """

@@ -77,7 +77,7 @@ def maybe_streamed(client: TokenMarket, stream: bool) -> None:
 def other_operations(client: TokenMarket) -> None:
     assert_type(client.embeddings.create(model="e", input=["a", "b"]), CreateEmbeddingResponse)
     assert_type(client.embeddings.create(model="e", input="a").vectors, list[list[float]])
-    assert_type(client.images.generate(prompt="fox", size="1024x1024"), ImagesResponse)
+    assert_type(client.images.generate(model="i", prompt="fox", size="1024x1024"), ImagesResponse)
     assert_type(client.rerank.create(model="r", query="q", documents=["a"]), RerankResponse)
     assert_type(client.video.generations.create(model="v", prompt="p"), VideoTask)
     speech = client.audio.speech.create(model="t", input="Hi", voice="alloy", response_format="wav")

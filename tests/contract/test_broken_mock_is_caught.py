@@ -8,34 +8,61 @@ the bug. The unbroken mock passes the same requests, so each failure is the brea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from schemathesis.core.failures import CustomFailure, FailureGroup
 
+from fuzz.checks import format_fields
+from generator.spec import Operation, load_spec
 from mock_server import create_app
 
 from . import breakers
 from .conftest import AUTH, load_schema
 
-CHAT = {"model": "m", "messages": [{"role": "user", "content": "Say hello"}]}
-SPEECH_WAV = {"model": "m", "input": "hello", "voice": "alloy", "response_format": "wav"}
-EMBEDDING = {"model": "m", "input": "hello"}
-RERANK = {"model": "m", "query": "q", "documents": ["a q", "b"]}
+SPEC = load_spec()
+OTHER_KEY = {"Authorization": "Bearer not-a-known-key"}
 
-CASES = [
-    # (breaker, path, body, headers, the check that must report it)
-    (breakers.leaked_500, "/v1/rerank", RERANK, AUTH, "not_a_server_error"),
-    (breakers.dropped_required_field, "/v1/embeddings", EMBEDDING, AUTH,
-     "response_schema_conformance"),
-    (breakers.skipped_auth, "/v1/embeddings", EMBEDDING, AUTH, "ignored_auth"),
-    (breakers.mislabelled_audio, "/v1/audio/speech", SPEECH_WAV, AUTH, "audio_matches_format"),
-    (breakers.stream_without_done, "/v1/chat/completions", {**CHAT, "stream": True}, AUTH,
-     "stream_ends_with_done"),
-    (breakers.undocumented_error_code, "/v1/rerank", RERANK,
-     {"Authorization": "Bearer not-a-known-key"}, "error_pair_documented"),
-    (breakers.missing_request_id, "/v1/embeddings", EMBEDDING, AUTH, "request_id_present"),
-]  # fmt: skip
+
+def _plain(operation: Operation) -> bool:
+    return operation.success_json is not None and not operation.streams
+
+
+def _example(operation: Operation, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """The operation's first request example that `wanted` accepts (from openapi.yaml)."""
+    for value in operation.request_examples.values():
+        if isinstance(value, dict) and wanted(value):
+            return dict(value)
+    raise AssertionError(f"{operation.id}: no request example fits this case")
+
+
+def _first(predicate: Callable[[Operation], bool]) -> Operation:
+    return next(operation for operation in SPEC.operations if predicate(operation))
+
+
+def _cases() -> list[tuple[breakers.Breaker, Operation, dict[str, Any], dict[str, str], str]]:
+    """(breaker, operation, body, headers, the check that must report it), chosen by what the
+    spec says about each operation: a plain JSON answer, a stream, a binary audio answer."""
+    plain = _first(_plain)
+    streaming = _first(lambda op: op.streams)
+    binary = _first(lambda op: op.binary)
+    formats = {name for name, _, _ in format_fields(binary)}
+    wav = _example(binary, lambda body: any(body.get(name) == "wav" for name in formats))
+    stream = {**_example(streaming, lambda body: True), "stream": True}
+    body = _example(plain, lambda body: True)
+    return [
+        (breakers.leaked_500, plain, body, AUTH, "not_a_server_error"),
+        (breakers.dropped_required_field, plain, body, AUTH, "response_schema_conformance"),
+        (breakers.skipped_auth, plain, body, AUTH, "ignored_auth"),
+        (breakers.mislabelled_audio, binary, wav, AUTH, "audio_matches_format"),
+        (breakers.stream_without_done, streaming, stream, AUTH, "stream_ends_with_done"),
+        (breakers.undocumented_error_code, plain, body, OTHER_KEY, "error_pair_documented"),
+        (breakers.missing_request_id, plain, body, AUTH, "request_id_present"),
+    ]
+
+
+CASES = _cases()
 
 
 def reported_checks(error: BaseException) -> set[str]:
@@ -48,22 +75,26 @@ def reported_checks(error: BaseException) -> set[str]:
     return found
 
 
-def _case(schema: Any, path: str, body: dict[str, Any]) -> Any:
-    return schema[path]["POST"].Case(body=body, media_type="application/json")
+def _case(schema: Any, operation: Operation, body: dict[str, Any]) -> Any:
+    return schema[operation.path][operation.method].Case(body=body, media_type="application/json")
 
 
 @pytest.mark.parametrize(
-    ("breaker", "path", "body", "headers", "check"),
+    ("breaker", "operation", "body", "headers", "check"),
     CASES,
     ids=[case[0].__name__ for case in CASES],
 )
 def test_broken_behaviour_is_reported(
-    breaker: breakers.Breaker, path: str, body: dict[str, Any], headers: dict[str, str], check: str
+    breaker: breakers.Breaker,
+    operation: Operation,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    check: str,
 ) -> None:
     honest = load_schema(create_app([AUTH["Authorization"].removeprefix("Bearer ")]))
-    _case(honest, path, body).call_and_validate(headers=headers)
+    _case(honest, operation, body).call_and_validate(headers=headers)
 
     broken = load_schema(breaker(create_app([AUTH["Authorization"].removeprefix("Bearer ")])))
     with pytest.raises(FailureGroup) as raised:
-        _case(broken, path, body).call_and_validate(headers=headers)
+        _case(broken, operation, body).call_and_validate(headers=headers)
     assert check in reported_checks(raised.value), str(raised.value)[:2000]

@@ -9,15 +9,15 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from generator.spec import load_spec
 from mock_server import create_app
 from tests.mock.support import AUTH, TOKEN, LiveServer
-from tests.support import load_spec
 
 
 @pytest.fixture(scope="session")
 def spec() -> dict[str, Any]:
-    """openapi.yaml, parsed (YAML aliases resolved)."""
-    return load_spec()
+    """openapi.yaml, parsed by generator/spec.py (YAML aliases resolved)."""
+    return load_spec().raw
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.spec import load_spec
 from publish import spec_diff
 from publish.spec_diff import Severity
 
@@ -550,7 +551,8 @@ def test_openapi_yaml_error_envelope_change_reaches_every_operation() -> None:
     new["components"]["schemas"]["ErrorDetail"]["required"].remove("code")
     (change,) = spec_diff.compare(_real(), new).changes
     assert change.kind == "response-property-optional"
-    assert len(change.operations) == 6
+    every = {f"{operation.method} {operation.path}" for operation in load_spec().operations}
+    assert set(change.operations) == every
 
 
 def test_openapi_yaml_sse_chunk_field_is_followed_through_content_schema() -> None:
@@ -625,3 +627,67 @@ def test_module_runs_as_a_program(repo: Path) -> None:
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "POST /v1/things/search was removed" in result.stdout
+
+
+# ------------------------------------------------------------------------- CI: --parent
+
+GIT_ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.org",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.org",
+}
+
+
+def _commit(repo: Path, message: str) -> None:
+    for command in (["add", "openapi.yaml"], ["commit", "-q", "-m", message]):
+        subprocess.run(["git", *command], cwd=repo, env=GIT_ENV, check=True)
+
+
+def test_parent_without_a_parent_says_so_and_passes(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert spec_diff.main(["--parent", "--spec", str(repo / "openapi.yaml")]) == 0
+    assert "HEAD has no parent commit" in capsys.readouterr().out
+
+
+def test_parent_in_a_shallow_clone_says_so_and_passes(repo: Path, tmp_path: Path) -> None:
+    _write(repo, lambda s: _request(s).update(owner={"type": "string"}))
+    _commit(repo, "additive")
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", repo.as_uri(), str(clone)], check=True, env=GIT_ENV
+    )
+    command = [sys.executable, "-m", "publish.spec_diff", "--parent"]
+    result = subprocess.run(
+        [*command, "--spec", str(clone / "openapi.yaml")],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "shallow clone" in result.stdout
+
+
+def test_parent_fails_a_committed_break_unless_its_commit_acknowledges_it(repo: Path) -> None:
+    spec = _write(repo, lambda s: _thing(s)["properties"].pop("score"))
+    change_id = f"response-property-removed@{THING}/properties/score"
+    _commit(repo, "drop score")
+    assert spec_diff.main(["--parent", "--spec", str(spec)]) == 1
+    message = f"drop score\n\n{spec_diff.ACK_TRAILER}: {change_id}"
+    subprocess.run(
+        ["git", "commit", "-q", "--amend", "-m", message], cwd=repo, env=GIT_ENV, check=True
+    )
+    assert spec_diff.main(["--parent", "--spec", str(spec)]) == 0
+    # The next commit compares with this one: the break is no longer in the diff.
+    _write(repo, lambda s: (_thing(s)["properties"].pop("score"), _request(s).update(x={})))
+    _commit(repo, "additive after the break")
+    assert spec_diff.main(["--parent", "--spec", str(spec)]) == 0
+
+
+def test_parent_of_this_repository_passes() -> None:
+    """What CI runs (`nox -s spec_diff -- --parent`), on this repository's own history."""
+    result = subprocess.run(
+        [sys.executable, "-m", "publish.spec_diff", "--parent"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

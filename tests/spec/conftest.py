@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from tests.support import load_spec
+from generator.spec import load_spec
 
 
 @pytest.fixture(scope="session")
 def spec() -> dict[str, Any]:
-    """openapi.yaml, parsed (YAML aliases resolved)."""
-    return load_spec()
+    """openapi.yaml as generator/spec.py parses it (YAML aliases resolved); never mutated."""
+    return load_spec().raw

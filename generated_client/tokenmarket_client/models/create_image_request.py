@@ -33,7 +33,7 @@ class CreateImageRequest:
 
     prompt: str
     """ What to draw. """
-    model: str | Unset = UNSET
+    model: str
     """ The model to use, as named in the TokenMarket console; an open string. """
     provider: str | Unset = UNSET
     """ The upstream route to use, for example `dataeyes`. Optional: without it TokenMarket
@@ -91,10 +91,9 @@ class CreateImageRequest:
         field_dict.update(
             {
                 "prompt": prompt,
+                "model": model,
             }
         )
-        if model is not UNSET:
-            field_dict["model"] = model
         if provider is not UNSET:
             field_dict["provider"] = provider
         if n is not UNSET:
@@ -121,7 +120,7 @@ class CreateImageRequest:
         d = dict(src_dict)
         prompt = d.pop("prompt")
 
-        model = d.pop("model", UNSET)
+        model = d.pop("model")
 
         provider = d.pop("provider", UNSET)
 

@@ -18,25 +18,25 @@ T = TypeVar("T", bound="RerankResponse")
 class RerankResponse:
     """The ranked documents."""
 
-    model: str
-    """ The model that ranked. """
     results: list[RerankResult]
     """ The results, sorted by `relevance_score`, highest first. """
     id: str | Unset = UNSET
     """ The request's id. """
+    model: str | Unset = UNSET
+    """ The model that ranked. """
     usage: RerankUsage | Unset = UNSET
     """ Token counts of a rerank request. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        model = self.model
-
         results = []
         for results_item_data in self.results:
             results_item = results_item_data.to_dict()
             results.append(results_item)
 
         id = self.id
+
+        model = self.model
 
         usage: dict[str, Any] | Unset = UNSET
         if not isinstance(self.usage, Unset):
@@ -46,12 +46,13 @@ class RerankResponse:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "model": model,
                 "results": results,
             }
         )
         if id is not UNSET:
             field_dict["id"] = id
+        if model is not UNSET:
+            field_dict["model"] = model
         if usage is not UNSET:
             field_dict["usage"] = usage
 
@@ -60,8 +61,6 @@ class RerankResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        model = d.pop("model")
-
         results = []
         _results = d.pop("results")
         for results_item_data in _results:
@@ -71,6 +70,8 @@ class RerankResponse:
 
         id = d.pop("id", UNSET)
 
+        model = d.pop("model", UNSET)
+
         _usage = d.pop("usage", UNSET)
         usage: RerankUsage | Unset
         if isinstance(_usage, Unset):
@@ -79,9 +80,9 @@ class RerankResponse:
             usage = RerankUsage.from_dict(_usage)
 
         rerank_response = cls(
-            model=model,
             results=results,
             id=id,
+            model=model,
             usage=usage,
         )
 
