@@ -22,6 +22,9 @@ nox.options.sessions = ["lint_spec", "tests"]
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 SPEC = "openapi.yaml"
+# The Python versions the client and the mock support (the classifiers of both distributions
+# say the same); `nox -s tests_python` runs their tests on each.
+PYTHONS = ["3.11", "3.12", "3.13"]
 NODE_BIN = ROOT / "node_modules" / ".bin"
 # The Node tools must never try to reach the internet (this kit runs offline, and CI has no
 # network beyond the package registries): no telemetry, no update checks.
@@ -212,3 +215,27 @@ def spec_diff(session: nox.Session) -> None:
         session.error("Usage: nox -s spec_diff -- REF [--acknowledge ID ...] [--json PATH]")
     install_groups(session, "publish")
     session.run("python", "-m", "publish.spec_diff", *session.posargs)
+
+
+@nox.session(python=PYTHONS)
+def tests_python(session: nox.Session) -> None:
+    """Run the client's and the mock's quick tests on Python 3.11, 3.12 and 3.13.
+
+    `nox -s tests_python-3.13` picks one; nox finds the interpreters on PATH (`python3.12`; with
+    pyenv, through its shims once the version is installed). Extra arguments replace pytest's.
+    """
+    install_groups(session, "test", "mock")
+    session.install("-e", "./generated_client[pydantic]")
+    defaults = ["-q", "-m", "not slow", "tests/client", "tests/mock"]
+    session.run("pytest", *(session.posargs or defaults))
+
+
+@nox.session(venv_backend="none")
+def check_lock(session: nox.Session) -> None:
+    """Fail when uv.lock is not what `uv lock` writes for pyproject.toml (run `uv lock` to fix).
+
+    uv.lock is committed so that `uv sync` gives every contributor the same environment, down
+    to the transitive dependencies; this keeps it current with pyproject.toml and with
+    generated_client/'s metadata (the client is a path dependency of the workspace).
+    """
+    session.run("uv", "lock", "--check", external=True)
