@@ -25,6 +25,36 @@ SPEC = "openapi.yaml"
 # The Python versions the client and the mock support (the classifiers of both distributions
 # say the same); `nox -s tests_python` runs their tests on each.
 PYTHONS = ["3.11", "3.12", "3.13"]
+
+
+def select_pyenv_pythons() -> None:
+    """Let nox find every installed pyenv version of PYTHONS on PATH.
+
+    pyenv's `python3.13` shim runs only when pyenv has 3.13 selected; otherwise it exits 127,
+    and uv (nox's backend) goes on to download a Python, which fails offline. Appending one
+    installed version per entry of PYTHONS to the selected ones (PYENV_VERSION, which pyenv's
+    own shim has set for this process already) leaves `python3` as it was and makes
+    `python3.12` work. Without pyenv nothing changes: nox looks on PATH as usual.
+    """
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    if not (root / "versions").is_dir():
+        return
+    selected = os.environ.get("PYENV_VERSION", "").split(":")
+    if selected == [""]:
+        current_file = root / "version"
+        selected = current_file.read_text().split() if current_file.is_file() else ["system"]
+    installed = sorted(
+        (path.name for path in (root / "versions").iterdir()),
+        key=lambda name: [int(part) if part.isdigit() else -1 for part in name.split(".")],
+    )
+    for wanted in PYTHONS:
+        matches = [name for name in installed if name.startswith(f"{wanted}.")]
+        if matches and not any(name.startswith(f"{wanted}.") for name in selected):
+            selected.append(matches[-1])
+    os.environ["PYENV_VERSION"] = ":".join(selected)
+
+
+select_pyenv_pythons()
 NODE_BIN = ROOT / "node_modules" / ".bin"
 # The Node tools must never try to reach the internet (this kit runs offline, and CI has no
 # network beyond the package registries): no telemetry, no update checks.
