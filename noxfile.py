@@ -172,7 +172,7 @@ def bench(session: nox.Session) -> None:
 
 def install_test_environment(session: nox.Session) -> None:
     """Everything the tests import or run: Python groups, the generated package, Node tools."""
-    install_groups(session, "test", "mock", "codegen", "fuzz")
+    install_groups(session, "test", "mock", "codegen", "fuzz", "packaging")
     session.install("-e", "./generated_client[pydantic]")
     # tests/publish runs openapi-generator (Java) and the TypeScript compiler on the published spec.
     install_groups(session, "publish")
@@ -251,12 +251,13 @@ def spec_diff(session: nox.Session) -> None:
 def tests_python(session: nox.Session) -> None:
     """Run the client's and the mock's quick tests on Python 3.11, 3.12 and 3.13.
 
+    Also the packaging checks and the sample user suite against the `tokenmarket_mock` fixture.
     `nox -s tests_python-3.13` picks one; nox finds the interpreters on PATH (`python3.12`; with
     pyenv, through its shims once the version is installed). Extra arguments replace pytest's.
     """
     install_groups(session, "test", "mock")
     session.install("-e", "./generated_client[pydantic]")
-    defaults = ["-q", "-m", "not slow", "tests/client", "tests/mock"]
+    defaults = ["-q", "-m", "not slow", "tests/client", "tests/mock", "tests/packaging"]
     session.run("pytest", *(session.posargs or defaults))
 
 
