@@ -204,7 +204,10 @@ def lint(session: nox.Session) -> None:
     session.install("-e", "./generated_client[pydantic]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
-    candidates = ("noxfile.py", "mock_server", "generator", "fuzz", "publish", "tests", "bench")
+    candidates = (
+        *("noxfile.py", "mock_server", "generator", "fuzz", "publish", "tests", "bench"),
+        *("mock_package", "tools"),
+    )
     targets = [path for path in candidates if os.path.exists(path)]
     # Overrides are checked where they run: inside the generated package (see pyproject.toml).
     session.run("mypy", *targets)

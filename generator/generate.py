@@ -37,7 +37,6 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-
 from generator.hoist_imports import hoist_model_imports
 from generator.spec import load_spec
 
@@ -191,7 +190,7 @@ def client_version() -> str:
     fix is a new client release on the same spec), and CHANGELOG.md has a section for each."""
     version = (PACKAGE_DIR / "VERSION").read_text(encoding="utf-8").strip()
     if not re.fullmatch(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?", version):
-        raise SystemExit(f"generate: generator/package/VERSION {version!r} is not a PEP 440 version")
+        raise SystemExit(f"generate: generator/package/VERSION {version!r} is not PEP 440")
     return version
 
 
@@ -258,7 +257,11 @@ def write_provenance(
     inputs = input_files(spec, overrides_dir)
     provenance = {
         "generated_by": COMMAND,
-        "spec": {"path": "openapi.yaml", "sha256": sha256_file(spec), "version": load_spec(spec).version},
+        "spec": {
+            "path": "openapi.yaml",
+            "sha256": sha256_file(spec),
+            "version": load_spec(spec).version,
+        },
         "client_version": client_version(),
         "inputs": {name: sha256_file(path) for name, path in inputs.items()},
         "tools": {tool: metadata.version(tool) for tool in TOOLS},

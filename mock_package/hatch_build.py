@@ -71,3 +71,5 @@ class MockBuildHook(BuildHookInterface):  # type: ignore[type-arg]
             if target == "VERSION" and self.target_name == "wheel":
                 continue
             forced[str(REPO / source)] = target
+        # mock_server/ is typed; its marker lives here, as the mock's package files do.
+        forced[str(HERE / "py.typed")] = "mock_server/py.typed"

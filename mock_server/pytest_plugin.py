@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from typing import Any, Final
 
 import pytest
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.errors import ApiError
 from mock_server.faults import HEADER, parse_faults
@@ -46,7 +47,7 @@ class FaultInjector:
     requests (a client's first try and its first retry) and the third goes through.
     """
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self._app = app
         self._armed: deque[bytes] = deque()
         self._lock = threading.Lock()
@@ -71,7 +72,7 @@ class FaultInjector:
         with self._lock:
             return self._armed.popleft() if self._armed else None
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection, adding the next armed fault to an HTTP request."""
         if scope["type"] == "http":
             fault = self._take()
@@ -191,4 +192,3 @@ def tokenmarket_mock(
         yield tokenmarket_mock_server
     finally:
         tokenmarket_mock_server.clear()
-

@@ -42,7 +42,7 @@ def test_one_license_is_shipped_by_both_distributions() -> None:
         assert project["license-files"] == ["LICENSE"]
 
 
-def tested_pythons() -> list[str]:
+def pythons_tested() -> list[str]:
     """PYTHONS of noxfile.py, the versions `nox -s tests_python` runs on (read, not imported:
     the test environment has no nox)."""
     tree = ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8"))
@@ -54,7 +54,7 @@ def tested_pythons() -> list[str]:
 
 
 def test_the_classifiers_name_the_pythons_the_tests_run_on() -> None:
-    pythons = tested_pythons()
+    pythons = pythons_tested()
     tested = {f"Programming Language :: Python :: {version}" for version in pythons}
     for project_dir in (GENERATED, MOCK_PACKAGE):
         project = pyproject(project_dir / "pyproject.toml")["project"]

@@ -18,8 +18,10 @@ from tokenmarket_client import (
     TokenMarket,
 )
 
+from mock_server.pytest_plugin import TokenMarketMock
 
-def test_the_fixture_points_the_client_at_a_real_server(tokenmarket_mock) -> None:
+
+def test_the_fixture_points_the_client_at_a_real_server(tokenmarket_mock: TokenMarketMock) -> None:
     assert tokenmarket_mock.base_url.startswith("http://127.0.0.1:")
     assert tokenmarket_mock.api_key not in repr(tokenmarket_mock)
     assert ask("Reply with only OK.")  # TokenMarket() found the mock through the environment
@@ -33,7 +35,7 @@ def test_the_fixture_points_the_client_at_a_real_server(tokenmarket_mock) -> Non
     assert answer.headers["x-request-id"]
 
 
-def test_the_mock_checks_the_key(tokenmarket_mock) -> None:
+def test_the_mock_checks_the_key(tokenmarket_mock: TokenMarketMock) -> None:
     client = TokenMarket(api_key="tm-not-the-key", max_retries=0)
     with pytest.raises(AuthenticationError):
         client.chat.completions.create(
@@ -41,11 +43,11 @@ def test_the_mock_checks_the_key(tokenmarket_mock) -> None:
         )
 
 
-def test_streaming_answer(tokenmarket_mock) -> None:
+def test_streaming_answer(tokenmarket_mock: TokenMarketMock) -> None:
     assert ask_streaming("Say hello to the world.")
 
 
-def test_rate_limit_is_retried_by_the_client(tokenmarket_mock) -> None:
+def test_rate_limit_is_retried_by_the_client(tokenmarket_mock: TokenMarketMock) -> None:
     tokenmarket_mock.inject("rate_limit:50")
     assert ask("Reply with only OK.")  # the first try got 429, the retry the answer
     assert tokenmarket_mock.pending == 0
@@ -59,7 +61,9 @@ def test_rate_limit_is_retried_by_the_client(tokenmarket_mock) -> None:
         ("provider_timeout", 504, ProviderTimeoutError),
     ],
 )
-def test_failures_reach_the_caller_as_its_own_error(tokenmarket_mock, fault, status, error) -> None:
+def test_failures_reach_the_caller_as_its_own_error(
+    tokenmarket_mock: TokenMarketMock, fault: str, status: int, error: type[Exception]
+) -> None:
     tokenmarket_mock.inject(fault)
     with pytest.raises(AnswerUnavailable, match=f"^{status} ") as caught:
         ask("Hi", client=TokenMarket(max_retries=0))
@@ -67,13 +71,13 @@ def test_failures_reach_the_caller_as_its_own_error(tokenmarket_mock, fault, sta
     assert ask("Hi", client=TokenMarket(max_retries=0))  # one request failed, the next did not
 
 
-def test_a_cut_stream_is_reported(tokenmarket_mock) -> None:
+def test_a_cut_stream_is_reported(tokenmarket_mock: TokenMarketMock) -> None:
     tokenmarket_mock.inject("cut_stream")
     with pytest.raises(AnswerUnavailable, match="stream cut"):
         ask_streaming("Say hello to the world.", client=TokenMarket(max_retries=0))
 
 
-def test_faults_last_for_the_requests_asked(tokenmarket_mock) -> None:
+def test_faults_last_for_the_requests_asked(tokenmarket_mock: TokenMarketMock) -> None:
     tokenmarket_mock.inject("provider_error", requests=2)
     client = TokenMarket(max_retries=0)
     for _ in range(2):
@@ -82,16 +86,18 @@ def test_faults_last_for_the_requests_asked(tokenmarket_mock) -> None:
     assert ask("Hi", client=client)
 
 
-def test_an_unknown_fault_is_refused(tokenmarket_mock) -> None:
+def test_an_unknown_fault_is_refused(tokenmarket_mock: TokenMarketMock) -> None:
     with pytest.raises(ValueError, match="unknown fault"):
         tokenmarket_mock.inject("no_such_fault")
     assert tokenmarket_mock.pending == 0
 
 
-def test_an_unused_fault_does_not_leak_into_the_next_test(tokenmarket_mock) -> None:
+def test_an_unused_fault_does_not_leak(
+    tokenmarket_mock: TokenMarketMock,
+) -> None:
     tokenmarket_mock.inject("provider_error")  # never used: forgotten when this test ends
 
 
-def test_after_an_unused_fault(tokenmarket_mock) -> None:
+def test_after_an_unused_fault(tokenmarket_mock: TokenMarketMock) -> None:
     assert tokenmarket_mock.pending == 0
     assert ask("Reply with only OK.", client=TokenMarket(max_retries=0))
