@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tomllib
@@ -42,8 +43,25 @@ def pyproject(path: Path) -> dict[str, Any]:
         return tomllib.load(handle)
 
 
+def readme_examples() -> dict[str, str]:
+    """The ```python examples of the fixture's documentation, by the test module they become:
+    the README's "Testing your code against the mock" and mock_package/README.md."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Testing your code against the mock\n", 1)[1].split("\n## ", 1)[0]
+    package_readme = (MOCK_PACKAGE / "README.md").read_text(encoding="utf-8")
+    blocks = {"test_readme_example.py": section, "test_package_readme_example.py": package_readme}
+    found = {
+        name: re.findall(r"```python\n(.*?)```", text, re.DOTALL) for name, text in blocks.items()
+    }
+    assert all(found.values()), "an example of the fixture's documentation went missing"
+    return {name: "\n\n".join(code) for name, code in found.items()}
+
+
 def copy_user_suite(destination: Path) -> Path:
-    """The sample user project, copied out of the repository (as a user's own checkout)."""
+    """The sample user project, copied out of the repository (as a user's own checkout), with
+    the documentation's examples of the fixture as two more test modules."""
     target = destination / "user_project"
     shutil.copytree(USER_SUITE, target, ignore=shutil.ignore_patterns("__pycache__"))
+    for name, code in readme_examples().items():
+        (target / name).write_text(code, encoding="utf-8")
     return target
