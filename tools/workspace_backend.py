@@ -16,9 +16,9 @@ The root of the TokenMarket API kit is a development workspace, not a package.
                        or:   python3 -m pip install nox==2026.10.20 uv==0.13.8
                              python3 -m nox -s tests
   The client:                python3 -m pip install ./generated_client
-  The mock for your tests:   python3 -m pip install ./generated_client[pydantic] ./mock_package
+  The mock for your tests:   python3 -m pip install ./generated_client ./mock_package
 
-See README.md, "Installing" and CONTRIBUTING.md.
+See README.md, "Workspace", and CONTRIBUTING.md.
 """
 
 

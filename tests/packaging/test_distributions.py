@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import tarfile
 import zipfile
@@ -15,7 +16,7 @@ import pytest
 
 from generator.spec import load_spec
 
-from .conftest import GENERATED, MOCK_PACKAGE, VERSION, copy_user_suite, run, uv
+from .conftest import GENERATED, MOCK_PACKAGE, ROOT, VERSION, copy_user_suite, run, uv
 from .test_user_suite import passed
 
 pytestmark = pytest.mark.slow
@@ -110,3 +111,19 @@ def test_a_user_suite_passes_against_the_installed_fixture(dist: Path, tmp_path:
     assert passed(output) >= 14, output  # the suite's and the READMEs' examples
     assert "failed" not in output, output
     assert "error" not in output, output
+
+
+def test_installing_the_workspace_root_says_what_to_run(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    run(uv(), "venv", "--quiet", "--python", sys.executable, venv)
+    result = subprocess.run(
+        [uv(), "pip", "install", "--python", str(venv / "bin" / "python"), "-e", str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    message = " ".join(result.stderr.split())  # uv wraps the backend's lines to the terminal
+    assert "is a development workspace, not a package" in message, result.stderr
+    assert "uv sync" in message
+    assert "python3 -m pip install ./generated_client ./mock_package" in message
