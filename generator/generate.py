@@ -194,12 +194,10 @@ def client_version() -> str:
     return version
 
 
-def lay_in_package_files(spec: Path, build: Path) -> dict[str, str]:
-    """The distribution's pyproject.toml, README.md, build hook and LICENSE, with the client's
-    version and the version of the spec it is generated from; returns {destination: source}
-    of the Python files laid in (their first line says where to edit them)."""
+def lay_in_package_files(spec: Path, build: Path) -> None:
+    """The distribution's pyproject.toml, README.md and LICENSE, with the client's version and
+    the version of the spec it is generated from."""
     versions = {"@CLIENT_VERSION@": client_version(), "@SPEC_VERSION@": load_spec(spec).version}
-    laid: dict[str, str] = {}
     for source in sorted(PACKAGE_DIR.iterdir()):
         if source.name == "VERSION":
             continue
@@ -208,10 +206,7 @@ def lay_in_package_files(spec: Path, build: Path) -> dict[str, str]:
             text = text.replace(placeholder, value)
         # Templates end in .in so tools do not read them as real project files.
         (build / source.name.removesuffix(".in")).write_text(text, encoding="utf-8")
-        if source.suffix == ".py":
-            laid[source.name] = f"generator/package/{source.name}"
     shutil.copyfile(ROOT / "LICENSE", build / "LICENSE")
-    return laid
 
 
 def lay_in_overrides(build: Path, overrides_dir: Path) -> dict[str, str]:
@@ -287,9 +282,9 @@ def generate(spec: Path, output: Path, overrides_dir: Path = OVERRIDES_DIR) -> N
         build.mkdir()
         generate_client(spec, build)
         generate_models(spec, build)
-        package_files = lay_in_package_files(spec, build)
+        lay_in_package_files(spec, build)
         overrides = lay_in_overrides(build, overrides_dir)
-        add_headers(build, {**package_files, **overrides})
+        add_headers(build, overrides)
         format_tree(build)
         for cache in build.rglob(".ruff_cache"):
             shutil.rmtree(cache)
