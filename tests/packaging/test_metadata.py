@@ -63,3 +63,24 @@ def test_the_classifiers_name_the_pythons_the_tests_run_on() -> None:
         assert project["requires-python"] == f">={pythons[0]}"
     client_classifiers = pyproject(GENERATED / "pyproject.toml")["project"]["classifiers"]
     assert "Typing :: Typed" in client_classifiers
+
+
+def requirement_name(requirement: str) -> str:
+    """The normalised project name of a requirement string (`av==18.1.0` -> `av`)."""
+    name = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+    assert name, requirement
+    return re.sub(r"[-_.]+", "-", name.group(0)).lower()
+
+
+def test_the_mock_distribution_depends_on_what_the_mock_group_installs() -> None:
+    # The `mock` group is what `python -m mock_server` runs on in the kit; a user who installs
+    # tokenmarket-mock must get the same projects (as ranges), or the fixture fails to start.
+    group = pyproject(ROOT / "pyproject.toml")["dependency-groups"]["mock"]
+    hook = pyproject(MOCK_PACKAGE / "pyproject.toml")["tool"]["hatch"]["metadata"]["hooks"]
+    declared = {requirement_name(requirement) for requirement in hook["custom"]["dependencies"]}
+    client = pyproject(GENERATED / "pyproject.toml")["project"]
+    # The mock depends on tokenmarket-client[pydantic]: the client's and the extra's too.
+    declared |= {requirement_name(r) for r in client["dependencies"]}
+    declared |= {requirement_name(r) for r in client["optional-dependencies"]["pydantic"]}
+    missing = {requirement_name(r) for r in group if isinstance(r, str)} - declared
+    assert not missing, f"add to mock_package/pyproject.toml: {sorted(missing)}"
