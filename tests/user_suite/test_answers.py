@@ -11,6 +11,7 @@ import httpx
 import pytest
 from answers import AnswerUnavailable, ask, ask_streaming
 from tokenmarket_client import (
+    APITimeoutError,
     AuthenticationError,
     ProviderError,
     ProviderTimeoutError,
@@ -75,6 +76,12 @@ def test_a_cut_stream_is_reported(tokenmarket_mock: TokenMarketMock) -> None:
     tokenmarket_mock.inject("cut_stream")
     with pytest.raises(AnswerUnavailable, match="stream cut"):
         ask_streaming("Say hello to the world.", client=TokenMarket(max_retries=0))
+
+
+def test_a_slow_answer_times_the_client_out(tokenmarket_mock: TokenMarketMock) -> None:
+    tokenmarket_mock.inject("slow:5000")  # the mock waits 5 s before answering this request
+    with pytest.raises(APITimeoutError):
+        ask("Hi", client=TokenMarket(timeout=0.5, max_retries=0))
 
 
 def test_faults_last_for_the_requests_asked(tokenmarket_mock: TokenMarketMock) -> None:
