@@ -133,24 +133,37 @@ class TokenMarketMock:
         self._injector.clear()
 
 
+def _config(app: ASGIApp, **options: Any) -> Any:  # noqa: ANN401 - a uvicorn.Config
+    """The uvicorn configuration `python -m mock_server` runs with: the mock's own
+    (`mock_server.server.server_config`, its guarded protocol) when it has one, else uvicorn's
+    with the same settings as `python -m mock_server`."""
+    import uvicorn  # imported here: pytest loads this plugin in every session, used or not
+
+    try:
+        from mock_server.server import (  # type: ignore[import-not-found, unused-ignore]
+            server_config,
+        )
+    except ModuleNotFoundError:
+        return uvicorn.Config(
+            app,
+            lifespan="off",
+            log_config=None,
+            proxy_headers=False,
+            server_header=False,
+            **options,
+        )
+    return server_config(app, **options)
+
+
 def _serve(injector: FaultInjector) -> tuple[Any, threading.Thread, int]:
     """Start uvicorn on a free loopback port in a daemon thread; return it once it accepts."""
-    import uvicorn  # imported here: pytest loads this plugin in every session, used or not
+    import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     port: int = sock.getsockname()[1]
-    config = uvicorn.Config(
-        injector,
-        lifespan="off",
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-        timeout_graceful_shutdown=1,
-    )
+    config = _config(injector, log_level="warning", access_log=False, timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="tokenmarket-mock", daemon=True
