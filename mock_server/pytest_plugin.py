@@ -25,13 +25,16 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mock_server.errors import ApiError
 from mock_server.faults import HEADER, parse_faults
+
+if TYPE_CHECKING:
+    from tokenmarket_client import AsyncTokenMarket, TokenMarket
 
 __all__ = ["TokenMarketMock", "tokenmarket_mock", "tokenmarket_mock_server"]
 
@@ -100,6 +103,18 @@ class TokenMarketMock:
     def env(self) -> dict[str, str]:
         """`TOKENMARKET_BASE_URL` and `TOKENMARKET_API_KEY` for this mock (for a subprocess)."""
         return {"TOKENMARKET_BASE_URL": self.base_url, "TOKENMARKET_API_KEY": self.api_key}
+
+    def client(self, **options: Any) -> TokenMarket:  # noqa: ANN401 - TokenMarket's own
+        """A `TokenMarket` client of this mock; `options` go to it (e.g. `max_retries=0`)."""
+        from tokenmarket_client import TokenMarket
+
+        return TokenMarket(base_url=self.base_url, api_key=self.api_key, **options)
+
+    def async_client(self, **options: Any) -> AsyncTokenMarket:  # noqa: ANN401 - as client()
+        """An `AsyncTokenMarket` client of this mock; `options` go to it."""
+        from tokenmarket_client import AsyncTokenMarket
+
+        return AsyncTokenMarket(base_url=self.base_url, api_key=self.api_key, **options)
 
     def inject(self, fault: str, *, requests: int = 1) -> None:
         """Make the next `requests` requests that reach the mock fail with `fault`.

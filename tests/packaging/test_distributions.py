@@ -30,6 +30,7 @@ TOPLEVEL = {
     "tokenmarket_mock": "mock_server,generator",
 }
 PYTEST = "pytest==9.2.0"  # the test group's pin
+MYPY = "mypy==2.4.1"  # the lint group's pin
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def test_a_user_suite_passes_against_the_installed_fixture(dist: Path, tmp_path:
     python = venv / "bin" / "python"
     run(uv(), "venv", "--quiet", "--python", sys.executable, venv)
     wheels = [built(dist, name, ".whl") for name in sorted(TOPLEVEL)]
-    run(uv(), "pip", "install", "--quiet", "--python", python, *wheels, PYTEST)
+    run(uv(), "pip", "install", "--quiet", "--python", python, *wheels, PYTEST, MYPY)
     project = copy_user_suite(tmp_path)
     # Only the fresh environment: no source tree on the path, no mock settings inherited.
     env = {key: value for key, value in os.environ.items() if not key.startswith("TOKENMARKET_")}
@@ -111,6 +112,8 @@ def test_a_user_suite_passes_against_the_installed_fixture(dist: Path, tmp_path:
     assert passed(output) >= 14, output  # the suite's and the READMEs' examples
     assert "failed" not in output, output
     assert "error" not in output, output
+    # Both distributions are typed: the user's suite passes `mypy --strict` (its pyproject).
+    run(python, "-m", "mypy", ".", cwd=project, env=env)
 
 
 def test_installing_the_workspace_root_says_what_to_run(tmp_path: Path) -> None:

@@ -7,6 +7,8 @@ pytest (slow), and from the source tree with the plugin named by `-p` (quick).
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from answers import AnswerUnavailable, ask, ask_streaming
@@ -34,6 +36,20 @@ def test_the_fixture_points_the_client_at_a_real_server(tokenmarket_mock: TokenM
     )
     assert answer.status_code == 200
     assert answer.headers["x-request-id"]
+
+
+def test_clients_made_by_the_fixture(tokenmarket_mock: TokenMarketMock) -> None:
+    with tokenmarket_mock.client(max_retries=0) as client:
+        assert ask("Reply with only OK.", client=client)
+
+    async def main() -> str:
+        async with tokenmarket_mock.async_client() as client:
+            completion = await client.chat.completions.create(
+                model="DeepSeek-V4-pro", messages=[{"role": "user", "content": "Hi"}]
+            )
+        return completion.choices[0].message.content or ""
+
+    assert asyncio.run(main())
 
 
 def test_the_mock_checks_the_key(tokenmarket_mock: TokenMarketMock) -> None:
