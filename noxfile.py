@@ -26,6 +26,16 @@ SPEC = "openapi.yaml"
 # say the same); `nox -s tests_python` runs their tests on each.
 PYTHONS = ["3.11", "3.12", "3.13"]
 
+NODE_BIN = ROOT / "node_modules" / ".bin"
+# The Node tools must never try to reach the internet (this kit runs offline, and CI has no
+# network beyond the package registries): no telemetry, no update checks.
+NODE_ENV = {
+    "REDOCLY_TELEMETRY": "off",
+    "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true",
+    "NO_UPDATE_NOTIFIER": "1",
+    "SCARF_ANALYTICS": "false",
+}
+
 
 def select_pyenv_pythons() -> None:
     """Let nox find every installed pyenv version of PYTHONS on PATH.
@@ -55,15 +65,6 @@ def select_pyenv_pythons() -> None:
 
 
 select_pyenv_pythons()
-NODE_BIN = ROOT / "node_modules" / ".bin"
-# The Node tools must never try to reach the internet (this kit runs offline, and CI has no
-# network beyond the package registries): no telemetry, no update checks.
-NODE_ENV = {
-    "REDOCLY_TELEMETRY": "off",
-    "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true",
-    "NO_UPDATE_NOTIFIER": "1",
-    "SCARF_ANALYTICS": "false",
-}
 
 
 def install_groups(session: nox.Session, *groups: str) -> None:
