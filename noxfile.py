@@ -22,6 +22,10 @@ nox.options.sessions = ["lint_spec", "tests"]
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 SPEC = "openapi.yaml"
+# The Python versions the client and the mock support (the classifiers of both distributions
+# say the same); `nox -s tests_python` runs their tests on each.
+PYTHONS = ["3.11", "3.12", "3.13"]
+
 NODE_BIN = ROOT / "node_modules" / ".bin"
 # The Node tools must never try to reach the internet (this kit runs offline, and CI has no
 # network beyond the package registries): no telemetry, no update checks.
@@ -31,6 +35,36 @@ NODE_ENV = {
     "NO_UPDATE_NOTIFIER": "1",
     "SCARF_ANALYTICS": "false",
 }
+
+
+def select_pyenv_pythons() -> None:
+    """Let nox find every installed pyenv version of PYTHONS on PATH.
+
+    pyenv's `python3.13` shim runs only when pyenv has 3.13 selected; otherwise it exits 127,
+    and uv (nox's backend) goes on to download a Python, which fails offline. Appending one
+    installed version per entry of PYTHONS to the selected ones (PYENV_VERSION, which pyenv's
+    own shim has set for this process already) leaves `python3` as it was and makes
+    `python3.12` work. Without pyenv nothing changes: nox looks on PATH as usual.
+    """
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    if not (root / "versions").is_dir():
+        return
+    selected = os.environ.get("PYENV_VERSION", "").split(":")
+    if selected == [""]:
+        current_file = root / "version"
+        selected = current_file.read_text().split() if current_file.is_file() else ["system"]
+    installed = sorted(
+        (path.name for path in (root / "versions").iterdir()),
+        key=lambda name: [int(part) if part.isdigit() else -1 for part in name.split(".")],
+    )
+    for wanted in PYTHONS:
+        matches = [name for name in installed if name.startswith(f"{wanted}.")]
+        if matches and not any(name.startswith(f"{wanted}.") for name in selected):
+            selected.append(matches[-1])
+    os.environ["PYENV_VERSION"] = ":".join(selected)
+
+
+select_pyenv_pythons()
 
 
 def install_groups(session: nox.Session, *groups: str) -> None:
@@ -139,7 +173,7 @@ def bench(session: nox.Session) -> None:
 
 def install_test_environment(session: nox.Session) -> None:
     """Everything the tests import or run: Python groups, the generated package, Node tools."""
-    install_groups(session, "test", "mock", "codegen", "fuzz")
+    install_groups(session, "test", "mock", "codegen", "fuzz", "packaging")
     session.install("-e", "./generated_client[pydantic]")
     # tests/publish runs openapi-generator (Java) and the TypeScript compiler on the published spec.
     install_groups(session, "publish")
@@ -171,7 +205,10 @@ def lint(session: nox.Session) -> None:
     session.install("-e", "./generated_client[pydantic]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
-    candidates = ("noxfile.py", "mock_server", "generator", "fuzz", "publish", "tests", "bench")
+    candidates = (
+        *("noxfile.py", "mock_server", "generator", "fuzz", "publish", "tests", "bench"),
+        *("mock_package", "tools"),
+    )
     targets = [path for path in candidates if os.path.exists(path)]
     # Overrides are checked where they run: inside the generated package (see pyproject.toml).
     session.run("mypy", *targets)
@@ -218,3 +255,28 @@ def spec_diff(session: nox.Session) -> None:
         )
     install_groups(session, "publish")
     session.run("python", "-m", "publish.spec_diff", *session.posargs)
+
+
+@nox.session(python=PYTHONS)
+def tests_python(session: nox.Session) -> None:
+    """Run the client's and the mock's quick tests on Python 3.11, 3.12 and 3.13.
+
+    Also the packaging checks and the sample user suite against the `tokenmarket_mock` fixture.
+    `nox -s tests_python-3.13` picks one; nox finds the interpreters on PATH (`python3.12`; with
+    pyenv, through its shims once the version is installed). Extra arguments replace pytest's.
+    """
+    install_groups(session, "test", "mock")
+    session.install("-e", "./generated_client[pydantic]")
+    defaults = ["-q", "-m", "not slow", "tests/client", "tests/mock", "tests/packaging"]
+    session.run("pytest", *(session.posargs or defaults))
+
+
+@nox.session(venv_backend="none")
+def check_lock(session: nox.Session) -> None:
+    """Fail when uv.lock is not what `uv lock` writes for pyproject.toml (run `uv lock` to fix).
+
+    uv.lock is committed so that `uv sync` gives every contributor the same environment, down
+    to the transitive dependencies; this keeps it current with pyproject.toml and with
+    generated_client/'s metadata (the client is a path dependency of the workspace).
+    """
+    session.run("uv", "lock", "--check", external=True)

@@ -8,7 +8,8 @@ Steps, in order (each is deterministic, so the same inputs give byte-identical o
 2. datamodel-code-generator writes pydantic v2 models of every schema (`tokenmarket_models`,
    for the mock gateway and for users who prefer pydantic) and TypedDicts of every schema
    (`tokenmarket_client/params.py`, so dict literals passed to the client type-check).
-3. The distribution files in generator/package/ are laid in (pyproject.toml, README.md).
+3. The distribution files in generator/package/ are laid in (pyproject.toml, README.md; the
+   version from generator/package/VERSION) with the repository's LICENSE.
 4. The hand-written modules under overrides/ are laid in, mirroring the package layout.
    An override may add a module; it may replace a generated one only if that file is listed
    in REPLACEABLE below, so a template change upstream can never be silently shadowed.
@@ -28,6 +29,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,13 +37,13 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-import yaml
-
 from generator.hoist_imports import hoist_model_imports
+from generator.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR_DIR = ROOT / "generator"
 OVERRIDES_DIR = ROOT / "overrides"
+PACKAGE_DIR = GENERATOR_DIR / "package"
 CLIENT_PACKAGE = "tokenmarket_client"
 MODELS_PACKAGE = "tokenmarket_models"
 COMMAND = "nox -s generate"
@@ -98,7 +100,7 @@ GENERATOR_INPUTS = ("generate.py", "hoist_imports.py", "openapi-python-client.ya
 
 def input_files(spec: Path, overrides_dir: Path = OVERRIDES_DIR) -> dict[str, Path]:
     """Every file whose content decides the output, keyed by a stable display name."""
-    files = {"openapi.yaml": spec}
+    files = {"openapi.yaml": spec, "LICENSE": ROOT / "LICENSE"}
     locations = [(GENERATOR_DIR / name, f"generator/{name}") for name in GENERATOR_INPUTS]
     locations.append((overrides_dir, "overrides"))
     for location, label in locations:
@@ -183,13 +185,28 @@ def generate_models(spec: Path, build: Path) -> None:
     )
 
 
+def client_version() -> str:
+    """The client's release number, generator/package/VERSION: it moves on its own (a client-only
+    fix is a new client release on the same spec), and CHANGELOG.md has a section for each."""
+    version = (PACKAGE_DIR / "VERSION").read_text(encoding="utf-8").strip()
+    if not re.fullmatch(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?", version):
+        raise SystemExit(f"generate: generator/package/VERSION {version!r} is not PEP 440")
+    return version
+
+
 def lay_in_package_files(spec: Path, build: Path) -> None:
-    """The distribution's pyproject.toml and README.md, with the spec's version."""
-    version = str(yaml.safe_load(spec.read_text(encoding="utf-8"))["info"]["version"])
-    for source in sorted((GENERATOR_DIR / "package").iterdir()):
-        text = source.read_text(encoding="utf-8").replace("@SPEC_VERSION@", version)
+    """The distribution's pyproject.toml, README.md and LICENSE, with the client's version and
+    the version of the spec it is generated from."""
+    versions = {"@CLIENT_VERSION@": client_version(), "@SPEC_VERSION@": load_spec(spec).version}
+    for source in sorted(PACKAGE_DIR.iterdir()):
+        if source.name == "VERSION":
+            continue
+        text = source.read_text(encoding="utf-8")
+        for placeholder, value in versions.items():
+            text = text.replace(placeholder, value)
         # Templates end in .in so tools do not read them as real project files.
         (build / source.name.removesuffix(".in")).write_text(text, encoding="utf-8")
+    shutil.copyfile(ROOT / "LICENSE", build / "LICENSE")
 
 
 def lay_in_overrides(build: Path, overrides_dir: Path) -> dict[str, str]:
@@ -240,7 +257,12 @@ def write_provenance(
     inputs = input_files(spec, overrides_dir)
     provenance = {
         "generated_by": COMMAND,
-        "spec": {"path": "openapi.yaml", "sha256": sha256_file(spec)},
+        "spec": {
+            "path": "openapi.yaml",
+            "sha256": sha256_file(spec),
+            "version": load_spec(spec).version,
+        },
+        "client_version": client_version(),
         "inputs": {name: sha256_file(path) for name, path in inputs.items()},
         "tools": {tool: metadata.version(tool) for tool in TOOLS},
         "overrides": overrides,

@@ -42,7 +42,16 @@ from typing import Any, Final
 import yaml
 
 ROOT: Final = Path(__file__).resolve().parent.parent
-SPEC_PATH: Final = ROOT / "openapi.yaml"
+
+
+def _default_spec_path() -> Path:
+    """openapi.yaml at the repository root; in the installed mock distribution
+    (`tokenmarket-mock`, which ships this module), the copy packaged beside it."""
+    packaged = Path(__file__).resolve().parent / "openapi.yaml"
+    return packaged if packaged.is_file() else ROOT / "openapi.yaml"
+
+
+SPEC_PATH: Final = _default_spec_path()
 
 HTTP_METHODS: Final = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 EVENT_STREAM: Final = "text/event-stream"
