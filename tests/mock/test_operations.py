@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from mock_server import audio
 from mock_server.text import count_tokens
+from tests.mock.support import SPEECH_FORMATS
 from tests.mock.test_audio import TOLERANCE, decode
 
 # ------------------------------------------------------------------------------ embeddings
@@ -181,7 +182,7 @@ def test_output_format(client: TestClient, fmt: str, container: str) -> None:
 # ------------------------------------------------------------------------------ speech
 
 
-@pytest.mark.parametrize("fmt", audio.FORMATS)
+@pytest.mark.parametrize("fmt", SPEECH_FORMATS)
 def test_speech_is_real_audio_in_every_format(client: TestClient, fmt: str) -> None:
     text = "Hello from TokenMarket"
     response = client.post(
@@ -189,7 +190,7 @@ def test_speech_is_real_audio_in_every_format(client: TestClient, fmt: str) -> N
         json={"model": "tts", "input": text, "voice": "alloy", "response_format": fmt},
     )
     assert response.status_code == 200
-    assert response.headers["content-type"] == audio.CONTENT_TYPES[fmt]
+    assert response.headers["content-type"] == SPEECH_FORMATS[fmt]
     assert response.headers["x-tokenmarket-billing-unit"] == "character"
     assert response.headers["x-tokenmarket-billed-units"] == str(len(text))
     decoded = decode(response.content, fmt)
