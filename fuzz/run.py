@@ -16,22 +16,19 @@ failure or warning. Arguments it does not know are passed to `st run`.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import os
-import queue
 import re
 import secrets
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
-from urllib.parse import urlsplit
+
+from mock_server.launcher import is_loopback, start_mock
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
@@ -67,17 +64,6 @@ class Plan:
     st_args: list[str]
     runs: list[list[str]] = field(default_factory=list)
     max_requests: int | None = None
-
-
-def is_loopback(url: str) -> bool:
-    """Whether `url` points at this machine (127.0.0.0/8, ::1 or localhost)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -143,50 +129,6 @@ def plan_run(args: argparse.Namespace, passthrough: list[str]) -> Plan:
         plan.runs = [extra]
     plan.st_args += passthrough
     return plan
-
-
-def start_mock(token: str) -> tuple[subprocess.Popen[str], str]:
-    """Start the mock on a free loopback port; return the process and its base URL.
-
-    The first line of the mock's stdout announces the URL once it accepts connections; the
-    rest of its output is drained by a thread so a chatty mock can never block on a full pipe.
-    """
-    env = {**os.environ, "TOKENMARKET_MOCK_TOKENS": token}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "--port", "0"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    lines: queue.Queue[str] = queue.Queue()
-
-    def drain(stream: IO[str]) -> None:
-        for line in stream:
-            lines.put(line)
-        lines.put("")
-
-    threading.Thread(target=drain, args=(process.stdout,), daemon=True).start()
-    prefix = "mock_server listening on "
-    try:
-        first = lines.get(timeout=MOCK_START_TIMEOUT).strip()
-    except queue.Empty:
-        first = "(nothing within the start-up timeout)"
-    if not first.startswith(prefix):
-        stop(process)
-        raise RuntimeError(f"the mock did not start: its first line was {first!r}")
-    return process, first.removeprefix(prefix)
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    """Stop the mock with SIGTERM, as a user's Ctrl-C would, then reap it."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def st_command(plan: Plan, run_args: list[str], report_suffix: str) -> list[str]:
@@ -260,7 +202,8 @@ def execute(plan: Plan) -> int:
     status = 0
     try:
         if not plan.base_url:
-            mock, plan.base_url = start_mock(plan.token)
+            mock = start_mock(plan.token)
+            plan.base_url = mock.url
             print(f"fuzz: mock gateway at {plan.base_url}")
         for index, run_args in enumerate(plan.runs):
             suffix = f"-{index + 1}" if len(plan.runs) > 1 else ""
@@ -269,7 +212,7 @@ def execute(plan: Plan) -> int:
             status = status or result.returncode
     finally:
         if mock is not None:
-            stop(mock)
+            mock.stop()
     elapsed = time.perf_counter() - started
     operations, failures = junit_summary(sorted(REPORTS.glob("junit*.xml")))
     cases, by_phase = json_summary(sorted(REPORTS.glob("run*.json")))

@@ -153,7 +153,6 @@ def main(argv: list[str] | None = None) -> int:
     if not args.token and tokens_from_env() == [DEV_TOKEN]:
         logging.getLogger("mock_server").info("accepting the documented development key")
 
-
     config = server_config(
         app,
         head_timeout=args.head_timeout,

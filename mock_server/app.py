@@ -254,7 +254,7 @@ def _base_url(state: MockState, request: Request) -> str:
 
 
 def _answer(
-    state: MockState, served: ServedOperation, parsed: Any, document: Any, base: str
+    state: MockState, served: ServedOperation, parsed: object, document: dict[str, Any], base: str
 ) -> tuple[Answer, bytes]:
     """The handler's answer and its body bytes (none yet for a stream, which is lazy)."""
     key = stable_hex(served.operation.path, canonical_json(document))
@@ -267,7 +267,9 @@ def _answer(
     return answer, b""
 
 
-async def _handle(state: MockState, served: ServedOperation, request: Request, rid: str) -> Response:
+async def _handle(
+    state: MockState, served: ServedOperation, request: Request, rid: str
+) -> Response:
     headers = request.headers
     token = bearer_token(headers.get("authorization"))
     if token is None or not state.tokens.accepts(token):
@@ -277,8 +279,8 @@ async def _handle(state: MockState, served: ServedOperation, request: Request, r
     for check in served.header_checks:
         check(headers.get(check.name))
     body = b""
-    parsed: Any = None
-    document: Any = {}
+    parsed: object = None
+    document: dict[str, Any] = {}
     in_thread = served.heavy
     if served.validate is not None:
         _check_declared_length(headers.get("content-length"), state.max_body_bytes)

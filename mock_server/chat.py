@@ -615,7 +615,5 @@ def handle(req: CreateChatCompletionRequest, ctx: Context) -> JsonAnswer | SseAn
     if req.stream:
         options = req.stream_options
         include_usage = options is not MISSING and options.include_usage is True
-        return SseAnswer(
-            chunks(plan, include_usage), event_count(plan, include_usage), billing
-        )
+        return SseAnswer(chunks(plan, include_usage), event_count(plan, include_usage), billing)
     return JsonAnswer(completion(plan), billing)

@@ -29,9 +29,9 @@ Syntax: ``X-Mock-Fault: FAULT[,FAULT…][; times=N]``. Faults (case-sensitive):
 
 ``; times=N`` (N at most 1,000,000) applies the faults only to the first N identical requests
 (same path, body, ``X-Mock-Fault`` and ``Idempotency-Key``) and answers normally after that:
-the way to test a client's retries, which resend the same request. Faults are applied after authentication and
-body validation (an invalid request gets its 4xx first). An unknown fault or a malformed
-header gets 400 ``REQUEST_001`` with ``param`` ``X-Mock-Fault``.
+the way to test a client's retries, which resend the same request. Faults are applied after
+authentication and body validation (an invalid request gets its 4xx first). An unknown fault
+or a malformed header gets 400 ``REQUEST_001`` with ``param`` ``X-Mock-Fault``.
 """
 
 from __future__ import annotations

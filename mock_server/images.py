@@ -42,10 +42,10 @@ __all__ = [
     "FILE_RE",
     "MAX_SIDE",
     "MEDIA_TYPES",
+    "cached_image_file",
     "draw",
     "encode",
     "handle",
-    "cached_image_file",
     "image_file",
     "thumbnail_size",
 ]

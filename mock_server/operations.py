@@ -29,6 +29,7 @@ __all__ = ["MODELS_MODULE", "ServedOperation", "request_model", "served_operatio
 MODELS_MODULE = "tokenmarket_models"
 """The generated pydantic models (installed with generated_client/)."""
 
+
 @dataclass(frozen=True, slots=True)
 class ServedOperation:
     """One operation of the spec as the app serves it."""

@@ -29,7 +29,9 @@ from typing import Any, ClassVar, Final
 
 import orjson
 import uvicorn
+from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
 
 from mock_server import errors
 
@@ -82,8 +84,14 @@ class GuardedProtocol(HttpToolsProtocol):
     body_stall_timeout: ClassVar[float] = BODY_STALL_TIMEOUT
     max_connections: ClassVar[int] = 1024
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._head_started = False
@@ -187,12 +195,12 @@ class GuardedProtocol(HttpToolsProtocol):
 
 
 def server_config(
-    app: Any,
+    app: ASGIApp,
     *,
     head_timeout: float = HEAD_TIMEOUT,
     body_stall_timeout: float = BODY_STALL_TIMEOUT,
     max_connections: int | None = None,
-    **options: Any,
+    **options: Any,  # noqa: ANN401 - uvicorn.Config's own keyword arguments
 ) -> uvicorn.Config:
     """The uvicorn configuration the mock runs with (``python -m mock_server`` and tests).
 

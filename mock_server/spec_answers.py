@@ -11,6 +11,7 @@ one ``request`` at 0 US dollars.
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 from typing import Any, Final
 
@@ -48,7 +49,7 @@ def _number(schema: dict[str, Any], integer: bool) -> int | float:
     return value
 
 
-def minimal_instance(spec: Spec, schema: Any, depth: int = 0) -> Any:
+def minimal_instance(spec: Spec, schema: object, depth: int = 0) -> object:
     """The smallest instance of ``schema`` (``$ref``s followed), or raise ``_NoInstance``."""
     if depth > _MAX_DEPTH:
         raise _NoInstance("too deep")
@@ -105,7 +106,7 @@ class SpecAnswer:
         self.operation = operation
         self.answer = self._build(spec, operation)
 
-    def __call__(self, request: Any, ctx: Context) -> Answer:
+    def __call__(self, request: object, ctx: Context) -> Answer:
         """The prepared answer (the request has been validated; its content does not matter)."""
         return self.answer
 
@@ -118,10 +119,8 @@ class SpecAnswer:
             pointer = f"{_response_pointer(spec, operation)}/content/{_escape(media.name)}/schema"
             validator = schema_validator(spec, pointer)
             candidates = list(media.examples.values())
-            try:
+            with contextlib.suppress(_NoInstance):
                 candidates.append(minimal_instance(spec, media.schema))
-            except _NoInstance:
-                pass
             for body in candidates:
                 if isinstance(body, dict) and validator.is_valid(body):
                     return JsonAnswer(body, BILLING)

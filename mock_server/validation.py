@@ -60,10 +60,10 @@ __all__ = [
     "ModelValidator",
     "SchemaValidator",
     "Validator",
-    "ecma_regex",
     "canonical_json",
     "check_content_type",
     "check_idempotency_key",
+    "ecma_regex",
     "parse_json_object",
     "token_ids_stand_in",
     "validate_body",
@@ -335,7 +335,9 @@ class ModelValidator:
         return validate_body(self.model, body, max_nesting, self.shortcuts)
 
 
-def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+def _ecma_pattern(
+    validator: object, pattern: str, instance: object, schema: object
+) -> Iterator[SchemaError]:
     if isinstance(instance, str) and not ecma_regex(pattern).search(instance):
         yield SchemaError(f"{instance!r} does not match {pattern!r}")
 
@@ -348,12 +350,15 @@ EcmaValidator: Final = validators.extend(  # type: ignore[no-untyped-call]
 _SPEC_URI: Final = "urn:tokenmarket:openapi"
 
 
-def schema_validator(spec: Spec, pointer: str) -> Any:
+def schema_validator(spec: Spec, pointer: str) -> Draft202012Validator:
     """A jsonschema validator for the schema at a JSON pointer into ``spec``."""
     registry: Registry[Any] = Registry().with_resource(
         _SPEC_URI, Resource.from_contents(spec.raw, default_specification=DRAFT202012)
     )
-    return EcmaValidator({"$ref": f"{_SPEC_URI}#{pointer}"}, registry=registry)
+    validator: Draft202012Validator = EcmaValidator(
+        {"$ref": f"{_SPEC_URI}#{pointer}"}, registry=registry
+    )
+    return validator
 
 
 class SchemaValidator:

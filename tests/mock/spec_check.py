@@ -87,9 +87,7 @@ class SpecChecker:
             declared = self.spec["components"]["headers"][declared["$ref"].rsplit("/", 1)[-1]]
         return declared["schema"], bool(declared.get("required"))
 
-    def check_headers(
-        self, path: str, response: HttpResponse, method: str = "post"
-    ) -> list[str]:
+    def check_headers(self, path: str, response: HttpResponse, method: str = "post") -> list[str]:
         """Declared headers: required ones present, every present one valid."""
         problems = []
         _, declared = self._response(path, response.status_code, method)
