@@ -527,22 +527,19 @@ class _Step:
     call: int | None = None  # the tool call whose head this is (its id differs per choice)
 
 
-def _steps(plan: ChatPlan) -> list[_Step]:
+def _steps(plan: ChatPlan) -> Iterator[_Step]:
+    """The steps of the stream, made one at a time (log probabilities too)."""
     choice = plan.choice
-    first = {"role": "assistant", "content": "" if choice.content is not None else None}
-    steps = [_Step(first)]
-    steps += [_Step({"reasoning_content": tok}) for tok in choice.reasoning or ()]
+    yield _Step({"role": "assistant", "content": "" if choice.content is not None else None})
+    for tok in choice.reasoning or ():
+        yield _Step({"reasoning_content": tok})
     for tok in choice.content or ():
-        logprobs = _token_logprobs(plan, [tok]) if plan.logprobs else None
-        steps.append(_Step({"content": tok}, logprobs))
+        yield _Step({"content": tok}, _token_logprobs(plan, [tok]) if plan.logprobs else None)
     for j, call in enumerate(choice.tool_calls):
-        steps.append(_Step({"name": call.name}, call=j))
-        steps += [
-            _Step({"tool_calls": [{"index": j, "function": {"arguments": piece}}]})
-            for piece in call.arguments
-        ]
-    steps.append(_Step({}, finish=choice.finish_reason))
-    return steps
+        yield _Step({"name": call.name}, call=j)
+        for piece in call.arguments:
+            yield _Step({"tool_calls": [{"index": j, "function": {"arguments": piece}}]})
+    yield _Step({}, finish=choice.finish_reason)
 
 
 def _delta(plan: ChatPlan, step: _Step, index: int) -> dict[str, Any]:

@@ -46,14 +46,14 @@ QUICK_START = {
 class LiveServer:
     """uvicorn serving an ASGI app (the mock by default) on a free loopback port, in a thread."""
 
-    def __init__(self, app: ASGIApp | None = None) -> None:
+    def __init__(self, app: ASGIApp | None = None, **options: object) -> None:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(128)
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app([TOKEN]) if app is None else app
-        config = server_config(app, log_level="warning")
+        config = server_config(app, log_level="warning", **options)  # type: ignore[arg-type]
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
