@@ -62,7 +62,6 @@ __all__ = [
     "Validator",
     "canonical_json",
     "check_content_type",
-    "check_idempotency_key",
     "ecma_regex",
     "parse_json_object",
     "token_ids_stand_in",
@@ -126,13 +125,6 @@ class HeaderCheck:
                 "characters of the documented pattern.",
                 self.name,
             )
-
-
-def check_idempotency_key(value: str | None, spec: Spec | None = None) -> None:
-    """Refuse an ``Idempotency-Key`` header that breaks the spec's schema for it."""
-    from generator.spec import load_spec
-
-    HeaderCheck((spec or load_spec()).parameter("IdempotencyKey"))(value)
 
 
 class _Floats:
