@@ -28,7 +28,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mock_server.launcher import is_loopback, start_mock
+from mock_server.launcher import is_loopback as is_loopback  # re-exported for its tests
+from mock_server.launcher import start_mock
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi.yaml"
