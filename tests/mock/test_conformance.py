@@ -104,8 +104,11 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
         "/v1/embeddings",
         {"model": "e", "input": [[1, 2], [3]], "encoding_format": "base64", "dimensions": 8},
     ),
-    ("/v1/images/generations", {"prompt": "a fox", "response_format": "b64_json", "n": 2}),
-    ("/v1/images/generations", {"prompt": "a fox", "size": "1792x1024"}),
+    (
+        "/v1/images/generations",
+        {"model": "gpt-image-1", "prompt": "a fox", "response_format": "b64_json", "n": 2},
+    ),
+    ("/v1/images/generations", {"model": "gpt-image-1", "prompt": "a fox", "size": "1792x1024"}),
     ("/v1/rerank", {"model": "r", "query": "q", "documents": [{"text": "q"}, "x"], "top_n": 9}),
     ("/v1/rerank", {"model": "r", "query": "q", "documents": ["q"], "return_documents": False}),
     ("/v1/video/generations", {"model": "v", "prompt": "p", "duration": "7"}),

@@ -224,7 +224,7 @@ def test_protocol_level_rejects_are_in_the_envelope(guarded: LiveServer, raw: by
 
 
 def test_image_urls_do_not_reflect_the_host_header(guarded: LiveServer) -> None:
-    raw = _post("/v1/images/generations", b'{"prompt":"fox"}').replace(
+    raw = _post("/v1/images/generations", b'{"model":"m","prompt":"fox"}').replace(
         b"Host: 127.0.0.1", b"Host: evil.example"
     )
     status, _, body = _exchange(guarded, raw)
@@ -244,7 +244,9 @@ def test_served_images_are_drawn_once(client: TestClient, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(images, "draw", counting)
     images.cached_image_file.cache_clear()
-    url = client.post("/v1/images/generations", json={"prompt": "a cached fox"}).json()
+    url = client.post(
+        "/v1/images/generations", json={"model": "m", "prompt": "a cached fox"}
+    ).json()
     path = url["data"][0]["url"].split("/", 3)[3]
     first = client.get(f"/{path}")
     second = client.get(f"/{path}")

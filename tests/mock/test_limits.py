@@ -115,6 +115,7 @@ def test_longest_speech_and_largest_images(client: TestClient) -> None:
     images = client.post(
         "/v1/images/generations",
         json={
+            "model": "m",
             "prompt": "p" * 32_000,
             "n": 10,
             "size": "99999x99999",

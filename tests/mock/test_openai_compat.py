@@ -112,7 +112,9 @@ def test_embeddings_default_base64(sdk: OpenAI) -> None:
 
 
 def test_images(sdk: OpenAI) -> None:
-    b64 = sdk.images.generate(prompt="a fox", response_format="b64_json", size="1024x1024", n=2)
+    b64 = sdk.images.generate(
+        prompt="a fox", model="gpt-image-1", response_format="b64_json", size="1024x1024", n=2
+    )
     assert b64.data is not None
     assert len(b64.data) == 2
     assert png_size(base64.b64decode(b64.data[0].b64_json or "")) == (256, 256)

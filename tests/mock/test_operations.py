@@ -125,6 +125,7 @@ def decode_image(data: bytes) -> tuple[str, int, int]:
 
 def test_b64_json_images_are_real_pngs(client: TestClient) -> None:
     body: dict[str, Any] = {
+        "model": "gpt-image-1",
         "prompt": "A minimal geometric fox",
         "response_format": "b64_json",
         "n": 3,
@@ -148,7 +149,7 @@ def test_b64_json_images_are_real_pngs(client: TestClient) -> None:
 def test_url_images_are_served_by_the_mock(client: TestClient) -> None:
     response = client.post(
         "/v1/images/generations",
-        json={"prompt": "fox", "response_format": "url", "size": "64x48"},
+        json={"model": "m", "prompt": "fox", "response_format": "url", "size": "64x48"},
     )
     (item,) = response.json()["data"]
     assert item["b64_json"] is None
@@ -167,12 +168,18 @@ def test_url_images_are_served_by_the_mock(client: TestClient) -> None:
 def test_output_format(client: TestClient, fmt: str, container: str) -> None:
     response = client.post(
         "/v1/images/generations",
-        json={"prompt": "fox", "response_format": "b64_json", "output_format": fmt, "size": "auto"},
+        json={
+            "model": "m",
+            "prompt": "fox",
+            "response_format": "b64_json",
+            "output_format": fmt,
+            "size": "auto",
+        },
     )
     image = base64.b64decode(response.json()["data"][0]["b64_json"])
     assert decode_image(image) == (container, 256, 256)
     url = client.post(
-        "/v1/images/generations", json={"prompt": "fox", "output_format": fmt}
+        "/v1/images/generations", json={"model": "m", "prompt": "fox", "output_format": fmt}
     ).json()["data"][0]["url"]
     served = client.get(url)
     assert served.headers["content-type"] == f"image/{fmt}"
