@@ -94,85 +94,76 @@ class GuardedProtocol(HttpToolsProtocol):
         super().__init__(config, server_state, app_state, _loop)
         self._head_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
-        self._head_started = False
+        self._in_head = False  # part of a request head has arrived, not all of it
+        self._in_body = False  # the head is in, the body is not complete
 
     # -- the connection ---------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        """Refuse a connection over the cap at once; else start the head clock."""
+        """Refuse a connection over the cap at once; else start the clock of its first head."""
         super().connection_made(transport)
         if len(self.connections) > self.max_connections:
             self.transport.write(raw_error(503, "Too many connections; retry later."))
             self.transport.close()
             return
-        self._arm_head()
+        self._head_timer = self.loop.call_later(self.head_timeout, self._head_expired)
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Stop both clocks."""
-        self._cancel_head()
-        self._cancel_body()
+        self._cancel_timers()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        """Every byte of a body in progress restarts the stall clock."""
-        if self._body_timer is not None:
-            self._arm_body()
+        """Parse, then set the clocks by where the request stands.
+
+        A request that arrives whole in one read arms no clock at all (the common case, so
+        the guard costs next to nothing per request); a partial head starts the head clock
+        once (it is not restarted by later bytes); a partial body restarts the stall clock.
+        """
         super().data_received(data)
+        if self._in_head:
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(self.head_timeout, self._head_expired)
+        elif self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+        if self._in_body:
+            self._body_timer = self.loop.call_later(self.body_stall_timeout, self._body_stalled)
 
     def send_400_response(self, msg: str) -> None:
         """A request the parser refuses: 400 in the envelope, then close."""
-        self._cancel_head()
-        self._cancel_body()
+        self._in_head = self._in_body = False
         self.transport.write(raw_error(400, f"{msg} The request is not valid HTTP/1.1."))
         self.transport.close()
 
     # -- parser callbacks -------------------------------------------------------------------
 
     def on_message_begin(self) -> None:
-        """The first byte of a request: its head must be complete within the timeout."""
-        self._head_started = True
-        if self._head_timer is None:
-            self._arm_head()
+        """The first byte of a request."""
+        self._in_head = True
         super().on_message_begin()
 
     def on_headers_complete(self) -> None:
-        """The head is in: stop its clock, and start the body's if a body follows."""
-        self._cancel_head()
-        self._head_started = False
+        """The head is in; a body may follow."""
+        self._in_head = False
+        self._in_body = True
         super().on_headers_complete()
-        if self.cycle is not None and self.cycle.more_body and self._expects_body():
-            self._arm_body()
 
     def on_message_complete(self) -> None:
         """The whole request is in."""
-        self._cancel_body()
+        self._in_body = False
         super().on_message_complete()
-
-    def _expects_body(self) -> bool:
-        for name, value in self.headers:
-            if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
-                return True
-        return False
 
     # -- clocks -------------------------------------------------------------------------------
 
-    def _arm_head(self) -> None:
-        self._cancel_head()
-        self._head_timer = self.loop.call_later(self.head_timeout, self._head_expired)
-
-    def _cancel_head(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _arm_body(self) -> None:
-        self._cancel_body()
-        self._body_timer = self.loop.call_later(self.body_stall_timeout, self._body_stalled)
-
-    def _cancel_body(self) -> None:
-        if self._body_timer is not None:
-            self._body_timer.cancel()
-            self._body_timer = None
+    def _cancel_timers(self) -> None:
+        for timer in (self._head_timer, self._body_timer):
+            if timer is not None:
+                timer.cancel()
+        self._head_timer = self._body_timer = None
 
     def _head_expired(self) -> None:
         self._head_timer = None
@@ -180,16 +171,16 @@ class GuardedProtocol(HttpToolsProtocol):
             return
         if self.cycle is not None and not self.cycle.response_complete:
             return  # a response is under way: the keep-alive logic owns the connection
-        if self._head_started:
+        if self._in_head:
             self.transport.write(raw_error(408, "The request head took too long to arrive."))
         self.transport.close()
 
     def _body_stalled(self) -> None:
         self._body_timer = None
-        if self.transport.is_closing():
+        if self.transport.is_closing() or not self._in_body:
             return
         if self.flow.read_paused:  # the app is not reading: the client is not to blame
-            self._arm_body()
+            self._body_timer = self.loop.call_later(self.body_stall_timeout, self._body_stalled)
             return
         self.transport.close()
 
