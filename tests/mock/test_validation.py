@@ -200,7 +200,7 @@ def test_mock_and_spec_agree_on_every_mutation(
                     misnamed.append(f"{where} = {value!r}: param {param!r}")
     assert disagreements == []
     assert misnamed == []
-    assert checked > 100
+    assert checked > (100 if operation.id in RICH else 0)
     assert 0 < accepted < checked  # both verdicts were exercised
 
 
