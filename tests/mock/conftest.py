@@ -10,14 +10,13 @@ import pytest
 from starlette.testclient import TestClient
 
 from mock_server import create_app
-from tests.mock.support import AUTH, TOKEN, LiveServer
-from tests.support import load_spec
+from tests.mock.support import AUTH, SPEC, TOKEN, LiveServer
 
 
 @pytest.fixture(scope="session")
 def spec() -> dict[str, Any]:
-    """openapi.yaml, parsed (YAML aliases resolved)."""
-    return load_spec()
+    """openapi.yaml as generator.spec parsed it (YAML aliases resolved; never mutated)."""
+    return SPEC.raw
 
 
 @pytest.fixture(scope="session")
