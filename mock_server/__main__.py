@@ -60,8 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-body-bytes",
         type=int,
-        default=MAX_BODY_BYTES,
-        help=f"largest request body accepted; larger gets 413 (default {MAX_BODY_BYTES})",
+        default=None,
+        help="largest request body accepted; larger gets 413 (default: the spec's "
+        f"max_request_body_bytes, {MAX_BODY_BYTES} in openapi.yaml)",
     )
     parser.add_argument(
         "--spec", default=None, help="the OpenAPI document to serve (default: openapi.yaml)"
