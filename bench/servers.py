@@ -9,37 +9,19 @@ the client being measured.
 from __future__ import annotations
 
 import os
-import queue
-import subprocess
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Final
+from typing import Final
 
-ROOT: Final = Path(__file__).resolve().parent.parent
-START_TIMEOUT: Final = 60.0
-MOCK_ANNOUNCE: Final = "mock_server listening on "
+from mock_server.launcher import ROOT, Launched, launch
+from mock_server.launcher import start_mock as launch_mock
 
+__all__ = ["ROOT", "Server", "split_cpus", "start", "start_mock", "start_replay", "unpinned"]
 
-@dataclass
-class Server:
-    """A running server process and its base URL."""
-
-    process: subprocess.Popen[str]
-    url: str
-
-    def stop(self) -> None:
-        """SIGTERM, then reap (SIGKILL after 10 s)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+Server = Launched
+"""A running server process and its base URL (`stop()` stops it by its PID)."""
 
 
 ALL_CPUS: Final = frozenset(os.sched_getaffinity(0))
@@ -72,36 +54,15 @@ def start(
     cpus: set[int],
     env: dict[str, str] | None = None,
 ) -> Server:
-    """Start `command` in ROOT, wait for its `announce` line, pin it to `cpus`."""
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-        list(command),
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    lines: queue.Queue[str] = queue.Queue()
+    """Start `command` in ROOT (the kit's launcher), wait for `announce`, pin it to `cpus`."""
+    return _pin(launch(command, announce, env=env, capture_stderr=False), cpus)
 
-    def drain(stream: IO[str]) -> None:
-        for line in stream:
-            lines.put(line)
-        lines.put("")
 
-    threading.Thread(target=drain, args=(process.stdout,), daemon=True).start()
-    try:
-        first = lines.get(timeout=START_TIMEOUT).strip()
-    except queue.Empty:
-        first = "(nothing within the start-up timeout)"
-    server = Server(process, first.removeprefix(announce))
-    if not first.startswith(announce):
-        server.stop()
-        raise RuntimeError(f"{' '.join(command)} did not start: its first line was {first!r}")
+def _pin(server: Server, cpus: set[int]) -> Server:
     try:
         # Threads started later (uvicorn's workers) inherit it from the main thread's mask,
         # and the ones that exist already are moved one by one.
-        for task in os.listdir(f"/proc/{process.pid}/task"):
+        for task in os.listdir(f"/proc/{server.pid}/task"):
             os.sched_setaffinity(int(task), cpus)
     except OSError:
         pass  # the process may have no such file system (not Linux): run unpinned
@@ -110,12 +71,7 @@ def start(
 
 def start_mock(token: str, cpus: set[int]) -> Server:
     """`python -m mock_server --port 0` (one uvicorn worker) accepting `token`."""
-    return start(
-        [sys.executable, "-m", "mock_server", "--port", "0"],
-        MOCK_ANNOUNCE,
-        cpus=cpus,
-        env={"TOKENMARKET_MOCK_TOKENS": token},  # never on a command line
-    )
+    return _pin(launch_mock(token, capture_stderr=False), cpus)
 
 
 def start_replay(payloads: Path, speech_mib: int, cpus: set[int]) -> Server:

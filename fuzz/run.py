@@ -23,22 +23,20 @@ Arguments it does not know are passed to `st run`.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import os
-import queue
 import secrets
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
-from urllib.parse import urlsplit
+from typing import Any
 
 from generator.spec import load_spec
+from mock_server.launcher import is_loopback as is_loopback  # re-exported for its tests
+from mock_server.launcher import start_mock
 
 from . import findings as findings_module
 from . import report
@@ -51,7 +49,6 @@ REPORTS = Path(os.environ.get("TOKENMARKET_FUZZ_REPORTS", ROOT / "reports" / "fu
 # The variable schemathesis.toml reads the token from (never a command-line argument).
 TOKEN_ENV = "TOKENMARKET_FUZZ_TOKEN"  # noqa: S105 - a variable name, not a secret
 LIVE_KEY_ENV = "TOKENMARKET_API_KEY"
-MOCK_START_TIMEOUT = 30.0
 # The files and directories a run writes under REPORTS (only report files are ever deleted).
 REPORT_PATTERNS = (
     "junit*.xml",
@@ -86,17 +83,6 @@ class Plan:
     def live(self) -> bool:
         """Whether the run goes to a server this run did not start (kept for callers)."""
         return self.capped
-
-
-def is_loopback(url: str) -> bool:
-    """Whether `url` points at this machine (127.0.0.0/8, ::1 or localhost)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -196,50 +182,6 @@ def plan_run(args: argparse.Namespace, passthrough: list[str]) -> Plan:
         f"reports: {REPORTS}",
     ]
     return plan
-
-
-def start_mock(token: str) -> tuple[subprocess.Popen[str], str]:
-    """Start the mock on a free loopback port; return the process and its base URL.
-
-    The first line of the mock's stdout announces the URL once it accepts connections; the
-    rest of its output is drained by a thread so a chatty mock can never block on a full pipe.
-    """
-    env = {**os.environ, "TOKENMARKET_MOCK_TOKENS": token}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "--port", "0"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    lines: queue.Queue[str] = queue.Queue()
-
-    def drain(stream: IO[str]) -> None:
-        for line in stream:
-            lines.put(line)
-        lines.put("")
-
-    threading.Thread(target=drain, args=(process.stdout,), daemon=True).start()
-    prefix = "mock_server listening on "
-    try:
-        first = lines.get(timeout=MOCK_START_TIMEOUT).strip()
-    except queue.Empty:
-        first = "(nothing within the start-up timeout)"
-    if not first.startswith(prefix):
-        stop(process)
-        raise RuntimeError(f"the mock did not start: its first line was {first!r}")
-    return process, first.removeprefix(prefix)
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    """Stop the mock with SIGTERM, as a user's Ctrl-C would, then reap it."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def st_command(plan: Plan, run_args: list[str], report_suffix: str) -> list[str]:
@@ -353,12 +295,13 @@ def execute(plan: Plan) -> int:
     started = time.perf_counter()
     try:
         if not plan.base_url:
-            mock, plan.base_url = start_mock(plan.token)
+            mock = start_mock(plan.token)
+            plan.base_url = mock.url
             print(f"fuzz: mock gateway at {plan.base_url}", flush=True)
         st_status = _run_all(plan, env)
     finally:
         if mock is not None:
-            stop(mock)
+            mock.stop()
     elapsed = time.perf_counter() - started
     spec = load_spec(SPEC)
     collected = findings_module.collect(spec, sorted(REPORTS.glob("events*.ndjson")), plan.token)

@@ -8,10 +8,12 @@ function of its request, which is what makes the mock deterministic and easy to 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
+
+from generator.spec import Spec
 
 __all__ = [
     "CREATED",
@@ -39,6 +41,8 @@ class Context:
     """The mock's own base URL (``http://127.0.0.1:PORT/``), for URLs it serves itself."""
     document: Mapping[str, Any]
     """The request body as parsed JSON (validated): for fields validated by a shortcut."""
+    spec: Spec
+    """The spec the mock serves (media types and the like are read from it, never restated)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +73,15 @@ class JsonAnswer:
 
 @dataclass(frozen=True, slots=True)
 class SseAnswer:
-    """A ``200 text/event-stream`` answer: JSON events, then ``data: [DONE]``."""
+    """A ``200 text/event-stream`` answer: JSON events, then ``data: [DONE]``.
 
-    events: list[dict[str, Any]]
+    ``events`` may be a generator: the app pulls events only as fast as the client reads
+    them, so an unread stream holds one batch, never the whole answer.
+    """
+
+    events: Iterable[dict[str, Any]]
+    count: int
+    """How many events ``events`` yields (the stream faults cut at half of it)."""
     billing: Billing
 
 

@@ -1,14 +1,18 @@
 """The ASGI application: routing, authentication, validation, headers and fault injection.
 
-``create_app()`` builds a Starlette app serving the six operations of openapi.yaml under
-``/v1``, plus ``GET /files/images/{name}`` for the image URLs the mock hands out. Every
-operation goes through the same steps, each of which may answer with the error envelope:
+``create_app()`` builds a Starlette app serving every operation of openapi.yaml (routes,
+methods and request schemas read through :mod:`generator.spec`), plus
+``GET /files/images/{name}`` for the image URLs the mock hands out. Operations with a
+hand-written handler (:mod:`mock_server.registry`) answer realistically; the others answer
+from the spec alone (:mod:`mock_server.spec_answers`). Every operation goes through the same
+steps, each of which may answer with the error envelope:
 
-1. ``Authorization: Bearer <key>`` must name a known key: else 401 ``AUTH_001``.
-2. ``X-Mock-Fault`` (see :mod:`mock_server.faults`) and ``Idempotency-Key`` are checked: 400.
-3. The body: over ``max_body_bytes`` (by ``Content-Length`` or as read) is 413; a content type
-   other than JSON, malformed JSON or a body the spec forbids is 400 ``REQUEST_001`` naming
-   the field (see :mod:`mock_server.validation`).
+1. ``Authorization: Bearer <key>`` must name a known key: else 401.
+2. ``X-Mock-Fault`` (see :mod:`mock_server.faults`) and the spec's header parameters
+   (``Idempotency-Key``) are checked: 400.
+3. The body: over the spec's ``max_request_body_bytes`` (by ``Content-Length`` or as read)
+   is 413; a content type other than JSON, malformed JSON or a body the spec forbids is 400
+   naming the field (see :mod:`mock_server.validation`).
 4. Faults asked for by the request, if any.
 5. The operation's handler answers (CPU-heavy ones in a worker thread), and the answer gets
    the success headers: ``x-request-id``, the billing headers computed from the usage and the
@@ -24,29 +28,22 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 import anyio.to_thread
 import orjson
-from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
-from tokenmarket_models import (
-    CreateChatCompletionRequest,
-    CreateEmbeddingRequest,
-    CreateImageRequest,
-    CreateSpeechRequest,
-    CreateVideoRequest,
-    RerankRequest,
-)
 
-from mock_server import chat, embeddings, images, rerank, speech, video
+from generator.spec import Spec, load_spec
+from mock_server import errors, images
 from mock_server.answers import Answer, BinaryAnswer, Context, JsonAnswer, SseAnswer
 from mock_server.auth import TokenSet, bearer_token, tokens_from_env
 from mock_server.errors import (
@@ -60,28 +57,22 @@ from mock_server.errors import (
     unauthorized,
 )
 from mock_server.faults import NONE, Faults, RetryCounter, parse_faults
+from mock_server.operations import ServedOperation, served_operations
 from mock_server.text import stable_hex
-from mock_server.validation import (
-    MAX_NESTING,
-    Shortcut,
-    canonical_json,
-    check_content_type,
-    check_idempotency_key,
-    token_ids_stand_in,
-    validate_body,
-)
+from mock_server.validation import MAX_NESTING, canonical_json, check_content_type
 
 __all__ = ["MAX_BODY_BYTES", "QUOTA_LIMIT", "MockState", "create_app"]
 
 logger = logging.getLogger("mock_server")
 
-MAX_BODY_BYTES: Final = 4 * 1024 * 1024
-"""The largest request body accepted (the spec's 413 example names 4194304 bytes)."""
+MAX_BODY_BYTES: Final[int] = int(load_spec().limit("max_request_body_bytes"))
+"""The largest request body accepted by default: the spec's ``max_request_body_bytes``."""
 
 QUOTA_LIMIT: Final = 10_000
 """``x-ratelimit-limit-requests``: requests per key and minute (reported, never enforced)."""
 
 _THREAD_THRESHOLD: Final = 64 * 1024  # bodies larger than this are handled in a thread
+_MAX_DIGITS: Final = 18  # a Content-Length longer than this is over any limit (and int())
 _CUT_MESSAGE: Final = "ASGI callable returned without completing response."
 _HTML_503: Final = (
     b"<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n"
@@ -89,36 +80,6 @@ _HTML_503: Final = (
     b"<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 )
 _SSE_BATCH: Final = 16 * 1024
-
-Handler = Callable[[Any, Context], Answer]
-
-
-@dataclass(frozen=True, slots=True)
-class Operation:
-    """One operation of the spec: its path, request model and handler."""
-
-    path: str
-    model: type[BaseModel]
-    handler: Handler
-    heavy: bool = False  # CPU-bound: always run in a worker thread
-    shortcuts: Mapping[str, Shortcut] | None = None  # fast exact checks of large fields
-    links: bool = False  # answers with URLs of the mock itself (needs its base URL)
-
-
-OPERATIONS: Final = (
-    Operation("/v1/chat/completions", CreateChatCompletionRequest, chat.handle),
-    Operation(
-        "/v1/embeddings",
-        CreateEmbeddingRequest,
-        embeddings.handle,
-        heavy=True,
-        shortcuts={"input": token_ids_stand_in},
-    ),
-    Operation("/v1/images/generations", CreateImageRequest, images.handle, heavy=True, links=True),
-    Operation("/v1/audio/speech", CreateSpeechRequest, speech.handle, heavy=True),
-    Operation("/v1/rerank", RerankRequest, rerank.handle),
-    Operation("/v1/video/generations", CreateVideoRequest, video.handle),
-)
 
 
 class _Quota:
@@ -142,7 +103,10 @@ class MockState:
     """The configuration and counters of one app (its ``repr`` shows no key)."""
 
     tokens: TokenSet
+    spec: Spec
     max_body_bytes: int = MAX_BODY_BYTES
+    public_url: str | None = None
+    """The mock's own base URL for the links it hands out (else the socket's address)."""
     max_nesting: int = MAX_NESTING
     retries: RetryCounter = field(default_factory=RetryCounter)
     quota: _Quota = field(default_factory=_Quota)
@@ -174,37 +138,46 @@ _DONE: Final = b"data: [DONE]\n\n"
 
 
 async def _stream(answer: SseAnswer, faults: Faults) -> AsyncIterator[bytes]:
-    """The SSE body: events, ``[DONE]``, and the stream faults."""
-    events = answer.events
-    stop = len(events)
+    """The SSE body: events, ``[DONE]``, and the stream faults.
+
+    Events are pulled from the answer one at a time and sent in batches of about 16 KiB;
+    each batch waits for the transport (the server's flow control), so a client that does
+    not read holds the stream at one batch.
+    """
+    stop = answer.count
     tail = [_DONE]
+    broken_at = -1
     if faults.has("cut_stream") or faults.has("stream_error") or faults.has("malformed_json"):
-        stop = max(1, len(events) // 2)
+        stop = max(1, answer.count // 2)
         if faults.has("stream_error"):
             tail = [_sse(provider_error().body())]
-        elif faults.has("malformed_json") and stop < len(events):
-            broken = orjson.dumps(events[stop])
-            tail = [b"data: " + broken[: len(broken) // 2] + b"\n\n", _DONE]
+        elif faults.has("malformed_json") and stop < answer.count:
+            broken_at = stop
         elif faults.has("cut_stream"):
             tail = []
-    if faults.slow_stream_ms:
-        delay = faults.slow_stream_ms / 1000
-        for event in events[:stop]:
+    delay = faults.slow_stream_ms / 1000
+    buffer = bytearray()
+    for index, event in enumerate(answer.events):
+        if index == broken_at:
+            broken = orjson.dumps(event)
+            tail = [b"data: " + broken[: len(broken) // 2] + b"\n\n", _DONE]
+        if index >= stop:
+            break
+        if delay:
             await asyncio.sleep(delay)
             yield _sse(event)
-        for piece in tail:
-            await asyncio.sleep(delay)
-            yield piece
-        return
-    buffer = bytearray()
-    for event in events[:stop]:
+            continue
         buffer += _sse(event)
         if len(buffer) >= _SSE_BATCH:
             yield bytes(buffer)
             buffer.clear()
-            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # let other connections run between batches
     for piece in tail:
-        buffer += piece
+        if delay:
+            await asyncio.sleep(delay)
+            yield piece
+        else:
+            buffer += piece
     if buffer:
         yield bytes(buffer)
 
@@ -231,29 +204,32 @@ class _DropCutMessage(logging.Filter):
 _DROP_CUT_MESSAGE: Final = _DropCutMessage()
 
 
-def _render(answer: Answer, headers: dict[str, str], faults: Faults) -> Response:
+def _render(
+    answer: Answer, content: bytes, headers: dict[str, str], faults: Faults, status: int
+) -> Response:
     headers = {**headers, **answer.billing.headers()}
     if isinstance(answer, SseAnswer):
         headers["cache-control"] = "no-cache"
         headers["x-accel-buffering"] = "no"
         return StreamingResponse(
-            _stream(answer, faults), headers=headers, media_type="text/event-stream"
+            _stream(answer, faults), status, headers=headers, media_type="text/event-stream"
         )
-    if isinstance(answer, JsonAnswer):
-        content = orjson.dumps(answer.body, option=orjson.OPT_SERIALIZE_NUMPY)
-        media_type = "application/json"
-    else:
-        assert isinstance(answer, BinaryAnswer)
-        content, media_type = answer.content, answer.media_type
+    media_type = "application/json" if isinstance(answer, JsonAnswer) else answer.media_type
     if faults.has("cut_stream"):
-        return _CutResponse(content, headers=headers, media_type=media_type)
+        return _CutResponse(content, status, headers=headers, media_type=media_type)
     if faults.has("malformed_json"):
         content = content[: len(content) // 2]
-    return Response(content, headers=headers, media_type=media_type)
+    return Response(content, status, headers=headers, media_type=media_type)
 
 
 def _check_declared_length(declared: str | None, limit: int) -> None:
-    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
+    if declared is None:
+        return
+    text = declared.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise errors.invalid_request("Content-Length must be a whole number of bytes.")
+    # A length of more digits than any limit has is over it (and int() refuses 4,300 digits).
+    if len(text) > _MAX_DIGITS or int(text) > limit:
         raise payload_too_large(limit)
 
 
@@ -268,41 +244,63 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _base_url(state: MockState, request: Request) -> str:
+    """The mock's own base URL: the configured one, else the socket's (never ``Host``)."""
+    if state.public_url:
+        return state.public_url.rstrip("/") + "/"
+    host, port = request.scope.get("server") or ("127.0.0.1", 80)
+    shown = f"[{host}]" if ":" in str(host) else host
+    return f"http://{shown}/" if port in (80, None) else f"http://{shown}:{port}/"
+
+
 def _answer(
-    operation: Operation, request: BaseModel, document: dict[str, Any], base_url: str
-) -> Answer:
-    key = stable_hex(operation.path, canonical_json(document))
-    return operation.handler(request, Context(key=key, base_url=base_url, document=document))
+    state: MockState, served: ServedOperation, parsed: object, document: dict[str, Any], base: str
+) -> tuple[Answer, bytes]:
+    """The handler's answer and its body bytes (none yet for a stream, which is lazy)."""
+    key = stable_hex(served.operation.path, canonical_json(document))
+    ctx = Context(key=key, base_url=base, document=document, spec=state.spec)
+    answer = served.handler(parsed, ctx)
+    if isinstance(answer, JsonAnswer):
+        return answer, orjson.dumps(answer.body, option=orjson.OPT_SERIALIZE_NUMPY)
+    if isinstance(answer, BinaryAnswer):
+        return answer, answer.content
+    return answer, b""
 
 
-async def _handle(state: MockState, operation: Operation, request: Request, rid: str) -> Response:
+async def _handle(
+    state: MockState, served: ServedOperation, request: Request, rid: str
+) -> Response:
     headers = request.headers
     token = bearer_token(headers.get("authorization"))
     if token is None or not state.tokens.accepts(token):
         raise unauthorized()
     fault_header = headers.get("x-mock-fault")
     faults = parse_faults(fault_header)
-    idempotency_key = headers.get("idempotency-key")
-    check_idempotency_key(idempotency_key)
-    _check_declared_length(headers.get("content-length"), state.max_body_bytes)
-    check_content_type(headers.get("content-type"))
-    body = await _read_body(request, state.max_body_bytes)
-    in_thread = operation.heavy or len(body) > _THREAD_THRESHOLD
-    if in_thread:
-        parsed, document = await anyio.to_thread.run_sync(
-            validate_body, operation.model, body, state.max_nesting, operation.shortcuts
-        )
-    else:
-        parsed, document = validate_body(
-            operation.model, body, state.max_nesting, operation.shortcuts
-        )
+    for check in served.header_checks:
+        check(headers.get(check.name))
+    body = b""
+    parsed: object = None
+    document: dict[str, Any] = {}
+    in_thread = served.heavy
+    if served.validate is not None:
+        _check_declared_length(headers.get("content-length"), state.max_body_bytes)
+        check_content_type(headers.get("content-type"))
+        body = await _read_body(request, state.max_body_bytes)
+        in_thread = in_thread or len(body) > _THREAD_THRESHOLD
+        if in_thread:
+            parsed, document = await anyio.to_thread.run_sync(
+                served.validate, body, state.max_nesting
+            )
+        else:
+            parsed, document = served.validate(body, state.max_nesting)
+        in_thread = in_thread or (served.heavy_when is not None and served.heavy_when(document))
 
     if faults and not state.retries.should_fail(
         faults,
-        operation.path.encode(),
+        served.operation.path.encode(),
         body,
         (fault_header or "").encode("latin-1"),
-        (idempotency_key or "").encode("latin-1"),
+        (headers.get("idempotency-key") or "").encode("latin-1"),
     ):
         faults = NONE
     if faults.slow_ms:
@@ -319,40 +317,45 @@ async def _handle(state: MockState, operation: Operation, request: Request, rid:
     if faults.has("html_error"):
         return Response(_HTML_503, 503, {"x-request-id": rid}, media_type="text/html")
 
-    base_url = str(request.base_url) if operation.links else ""
+    base = _base_url(state, request) if served.links else ""
     if in_thread:
-        answer = await anyio.to_thread.run_sync(_answer, operation, parsed, document, base_url)
+        answer, content = await anyio.to_thread.run_sync(
+            _answer, state, served, parsed, document, base
+        )
     else:
-        answer = _answer(operation, parsed, document, base_url)
+        answer, content = _answer(state, served, parsed, document, base)
     success_headers = {
         "x-request-id": rid,
         "x-ratelimit-limit-requests": str(QUOTA_LIMIT),
         "x-ratelimit-remaining-requests": str(state.quota.remaining(state.tokens.digest_of(token))),
     }
-    return _render(answer, success_headers, faults)
+    return _render(answer, content, success_headers, faults, served.operation.success_status)
 
 
-def _endpoint(state: MockState, operation: Operation) -> Callable[[Request], Awaitable[Response]]:
+def _endpoint(
+    state: MockState, by_method: dict[str, ServedOperation]
+) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         rid = _request_id()
+        served = by_method[request.method]
         try:
-            return await _handle(state, operation, request, rid)
+            return await _handle(state, served, request, rid)
         except ApiError as error:
             return error_response(error, rid)
         except ClientDisconnect:
             return Response(status_code=499)  # nobody is left to read it
         except Exception:
-            logger.exception("unexpected failure in %s (request %s)", operation.path, rid)
+            logger.exception("unexpected failure in %s (request %s)", served.operation.id, rid)
             return error_response(internal_error(), rid)
 
-    endpoint.__name__ = operation.handler.__module__.rsplit(".", 1)[-1]
+    endpoint.__name__ = "_".join(item.operation.id for item in by_method.values())
     return endpoint
 
 
 async def _image_file(request: Request) -> Response:
     rid = _request_id()
     name = str(request.path_params["name"])
-    found = await anyio.to_thread.run_sync(images.image_file, name)
+    found = await anyio.to_thread.run_sync(images.cached_image_file, name)
     if found is None:
         raise HTTPException(404)
     content, media_type = found
@@ -360,15 +363,13 @@ async def _image_file(request: Request) -> Response:
     return Response(content, headers=headers, media_type=media_type)
 
 
-_HTTP_ERRORS: Final = {
-    404: ("not_found", "NOT_FOUND", "No such path."),
-    405: ("method_not_allowed", "METHOD_NOT_ALLOWED", "Method not allowed on this path."),
-}
+_HTTP_MESSAGES: Final = {404: "No such path.", 405: "Method not allowed on this path."}
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    type_, code, message = _HTTP_ERRORS.get(exc.status_code, ("http_error", "HTTP", exc.detail))
+    type_, code = errors.documented(exc.status_code)
+    message = _HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
     headers = {**(exc.headers or {}), "x-request-id": _request_id()}
     return _json(exc.status_code, envelope(message, type_, code), headers)
 
@@ -380,23 +381,48 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 def create_app(
     tokens: Iterable[str] | None = None,
     *,
-    max_body_bytes: int = MAX_BODY_BYTES,
+    max_body_bytes: int | None = None,
     max_nesting: int = MAX_NESTING,
+    spec: Path | str | None = None,
+    public_url: str | None = None,
 ) -> Starlette:
     """Build the mock gateway as an ASGI app (for uvicorn, or in-process tests).
 
     Args:
         tokens: The API keys to accept; by default those of ``TOKENMARKET_MOCK_TOKENS``, else
             the development key ``tm-mock-dev-key``.
-        max_body_bytes: The largest request body accepted; larger ones get 413.
+        max_body_bytes: The largest request body accepted; larger ones get 413 (default: the
+            spec's ``max_request_body_bytes``).
         max_nesting: The deepest JSON nesting accepted; deeper bodies get 400.
+        spec: The OpenAPI document to serve (default: openapi.yaml of the repository).
+        public_url: The mock's own base URL, for the links it hands out (image URLs); by
+            default the address of the socket the request came in on (never ``Host``).
+
+    Raises:
+        generator.spec.SpecError: the spec has an operation the mock cannot answer (a
+            handler whose operation or model is missing, a response with no valid body).
     """
+    loaded = load_spec(spec)
+    errors.use_spec(loaded)
     state = MockState(
         TokenSet(tokens_from_env() if tokens is None else tokens),
-        max_body_bytes=max_body_bytes,
+        loaded,
+        max_body_bytes=(
+            int(loaded.limit("max_request_body_bytes"))
+            if max_body_bytes is None
+            else max_body_bytes
+        ),
         max_nesting=max_nesting,
+        public_url=public_url,
     )
-    routes = [Route(op.path, _endpoint(state, op), methods=["POST"]) for op in OPERATIONS]
+    served = served_operations(loaded)
+    by_path: dict[str, dict[str, ServedOperation]] = {}
+    for item in served:
+        by_path.setdefault(item.operation.path, {})[item.operation.method] = item
+    routes = [
+        Route(path, _endpoint(state, methods), methods=list(methods))
+        for path, methods in by_path.items()
+    ]
     routes.append(Route("/files/images/{name}", _image_file, methods=["GET"]))
     app = Starlette(
         routes=routes,
@@ -404,5 +430,6 @@ def create_app(
     )
     app.router.redirect_slashes = False  # `/v1/embeddings/` is a 404, as on a real gateway
     app.state.mock = state
+    app.state.from_spec_only = tuple(item.operation.id for item in served if item.from_spec)
     logging.getLogger("uvicorn.error").addFilter(_DROP_CUT_MESSAGE)
     return app

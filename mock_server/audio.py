@@ -49,7 +49,6 @@ import av
 __all__ = [
     "CHANNELS",
     "CHAR_SECONDS",
-    "CONTENT_TYPES",
     "FORMATS",
     "MAX_SECONDS",
     "MAX_SPEED",
@@ -62,18 +61,6 @@ __all__ = [
     "synthesize",
 ]
 
-FORMATS: Final[tuple[str, ...]] = ("mp3", "opus", "aac", "flac", "wav", "pcm")
-"""The response formats the speech endpoint supports, in the API's order."""
-
-CONTENT_TYPES: Final[dict[str, str]] = {
-    "mp3": "audio/mpeg",
-    "opus": "audio/opus",
-    "aac": "audio/aac",
-    "flac": "audio/flac",
-    "wav": "audio/wav",
-    "pcm": "audio/pcm",
-}
-"""The ``Content-Type`` header value for each entry of :data:`FORMATS`."""
 
 SAMPLE_RATE: Final = 24_000
 """Samples per second of the synthesised signal (and of ``pcm``/``wav``)."""
@@ -138,6 +125,10 @@ _ENCODERS: Final[dict[str, tuple[str, str, dict[str, str], dict[str, str]]]] = {
         {"flags": "+bitexact"},
     ),
 }
+
+FORMATS: Final[tuple[str, ...]] = (*_ENCODERS, "wav", "pcm")
+"""The formats this module can write (the spec's ``SpeechFormat`` says which the API offers
+and their media types: ``generator.spec.Spec.media_types_of``)."""
 
 
 def _check_speed(speed: float) -> None:
@@ -271,7 +262,7 @@ def synthesize(text: str, fmt: str, speed: float = 1.0) -> bytes:
         ValueError: if ``fmt`` is not in :data:`FORMATS` or ``speed`` is
             outside ``[MIN_SPEED, MAX_SPEED]``.
     """
-    if fmt not in CONTENT_TYPES:
+    if fmt not in FORMATS:
         raise ValueError(f"unsupported format {fmt!r}; expected one of {FORMATS}")
     pcm = pcm_samples(text, speed)
     if fmt == "pcm":

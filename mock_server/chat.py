@@ -28,13 +28,20 @@ How the mock "thinks" (every rule is a pure function of the request):
   every choice (so a stream has as many events for ``n: 128`` as for ``n: 1``); a choice starts with
   ``{"role": "assistant"}`` and ends with an empty delta carrying ``finish_reason``; with
   ``stream_options.include_usage`` every chunk has ``"usage": null`` and a last chunk with
-  empty ``choices`` carries the usage; the app adds ``data: [DONE]``.
+  empty ``choices`` carries the usage; the app adds ``data: [DONE]``. Events are made one
+  at a time as the client reads them (an unread stream holds no more than one batch).
+* **Output bound**: one request may ask for at most :data:`MAX_OUTPUT_UNITS` units of output,
+  a unit being one token of one choice, times ``1 + top_logprobs`` with ``logprobs``
+  (``n`` x tokens x (1 + ``top_logprobs``)); more is 400 ``REQUEST_001`` naming ``n``. Every
+  reply the spec's ordinary limits allow fits but the largest of ``n``, reply length and
+  ``top_logprobs`` together (128 x 256 x 21 would be about 47 MB of JSON).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
@@ -59,9 +66,23 @@ from tokenmarket_models import (
 )
 
 from mock_server.answers import CREATED, Billing, Context, JsonAnswer, SseAnswer
+from mock_server.errors import too_much_output
 from mock_server.text import count_tokens, stable_hex, tokens, words
 
-__all__ = ["MAX_REPLY_TOKENS", "SYSTEM_FINGERPRINT", "handle", "plan_chat", "reply_text"]
+__all__ = [
+    "MAX_OUTPUT_UNITS",
+    "MAX_REPLY_TOKENS",
+    "SYSTEM_FINGERPRINT",
+    "handle",
+    "is_heavy",
+    "plan_chat",
+    "reply_text",
+]
+
+MAX_OUTPUT_UNITS: Final = 262_144
+"""The most output one request may ask for: ``n`` x tokens x (1 + ``top_logprobs``)."""
+
+_HEAVY_UNITS: Final = 4096  # n x (1 + top_logprobs) above this: answered in a worker thread
 
 MAX_REPLY_TOKENS: Final = 256
 """The longest reply (content or tool-call arguments) the mock writes, in tokens."""
@@ -506,22 +527,19 @@ class _Step:
     call: int | None = None  # the tool call whose head this is (its id differs per choice)
 
 
-def _steps(plan: ChatPlan) -> list[_Step]:
+def _steps(plan: ChatPlan) -> Iterator[_Step]:
+    """The steps of the stream, made one at a time (log probabilities too)."""
     choice = plan.choice
-    first = {"role": "assistant", "content": "" if choice.content is not None else None}
-    steps = [_Step(first)]
-    steps += [_Step({"reasoning_content": tok}) for tok in choice.reasoning or ()]
+    yield _Step({"role": "assistant", "content": "" if choice.content is not None else None})
+    for tok in choice.reasoning or ():
+        yield _Step({"reasoning_content": tok})
     for tok in choice.content or ():
-        logprobs = _token_logprobs(plan, [tok]) if plan.logprobs else None
-        steps.append(_Step({"content": tok}, logprobs))
+        yield _Step({"content": tok}, _token_logprobs(plan, [tok]) if plan.logprobs else None)
     for j, call in enumerate(choice.tool_calls):
-        steps.append(_Step({"name": call.name}, call=j))
-        steps += [
-            _Step({"tool_calls": [{"index": j, "function": {"arguments": piece}}]})
-            for piece in call.arguments
-        ]
-    steps.append(_Step({}, finish=choice.finish_reason))
-    return steps
+        yield _Step({"name": call.name}, call=j)
+        for piece in call.arguments:
+            yield _Step({"tool_calls": [{"index": j, "function": {"arguments": piece}}]})
+    yield _Step({}, finish=choice.finish_reason)
 
 
 def _delta(plan: ChatPlan, step: _Step, index: int) -> dict[str, Any]:
@@ -537,11 +555,33 @@ def _delta(plan: ChatPlan, step: _Step, index: int) -> dict[str, Any]:
     return {"index": index, "delta": delta, "logprobs": step.logprobs, "finish_reason": step.finish}
 
 
-def chunks(plan: ChatPlan, include_usage: bool) -> list[dict[str, Any]]:
+def output_units(plan: ChatPlan) -> int:
+    """What the answer costs to produce: n x tokens (stream steps) x (1 + top_logprobs)."""
+    per_token = 1 + (plan.top_logprobs if plan.logprobs else 0)
+    return plan.n * (plan.choice.completion_tokens + 2) * per_token
+
+
+def is_heavy(document: Mapping[str, Any]) -> bool:
+    """Whether a (validated) request may make an answer large enough for a worker thread."""
+    n = document.get("n", 1)
+    top = document.get("top_logprobs", 0) if document.get("logprobs") is True else 0
+    return isinstance(n, int) and isinstance(top, int) and n * (1 + top) * 256 > _HEAVY_UNITS
+
+
+def event_count(plan: ChatPlan, include_usage: bool) -> int:
+    """How many events :func:`chunks` yields."""
+    choice = plan.choice
+    steps = 2 + len(choice.reasoning or ()) + len(choice.content or ())
+    steps += sum(1 + len(call.arguments) for call in choice.tool_calls)
+    return steps + (1 if include_usage else 0)
+
+
+def chunks(plan: ChatPlan, include_usage: bool) -> Iterator[dict[str, Any]]:
     """The ``ChatCompletionChunk`` events of the stream, without the final ``[DONE]``.
 
     Every choice says the same, so each event carries the same step of every choice; the
     step's delta and log probabilities are shared objects (serialised once per choice).
+    Events are made as they are pulled.
     """
     base: dict[str, Any] = {
         "id": plan.id,
@@ -552,21 +592,25 @@ def chunks(plan: ChatPlan, include_usage: bool) -> list[dict[str, Any]]:
     }
     if include_usage:
         base["usage"] = None
-    events = [
-        {**base, "choices": [_delta(plan, step, index) for index in range(plan.n)]}
-        for step in _steps(plan)
-    ]
+    for step in _steps(plan):
+        yield {**base, "choices": [_delta(plan, step, index) for index in range(plan.n)]}
     if include_usage:
-        events.append({**base, "choices": [], "usage": plan.usage()})
-    return events
+        yield {**base, "choices": [], "usage": plan.usage()}
 
 
 def handle(req: CreateChatCompletionRequest, ctx: Context) -> JsonAnswer | SseAnswer:
     """Answer a validated chat request: JSON, or SSE chunks with ``"stream": true``."""
     plan = plan_chat(req, ctx.key)
+    units = output_units(plan)
+    if units > MAX_OUTPUT_UNITS:
+        raise too_much_output(
+            f"n x reply tokens x (1 + top_logprobs) is {units}; the mock answers at most "
+            f"{MAX_OUTPUT_UNITS} per request: ask for fewer choices or log probabilities.",
+            "n",
+        )
     billing = Billing(plan.usage()["total_tokens"], "token", PRICE_PER_TOKEN)
     if req.stream:
         options = req.stream_options
         include_usage = options is not MISSING and options.include_usage is True
-        return SseAnswer(chunks(plan, include_usage), billing)
+        return SseAnswer(chunks(plan, include_usage), event_count(plan, include_usage), billing)
     return JsonAnswer(completion(plan), billing)

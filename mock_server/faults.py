@@ -27,11 +27,11 @@ Syntax: ``X-Mock-Fault: FAULT[,FAULT…][; times=N]``. Faults (case-sensitive):
 ``slow_stream:MS``          wait MS milliseconds (at most 10000) before each stream event
 ==========================  ===============================================================
 
-``; times=N`` applies the faults only to the first N identical requests (same path, body,
-``X-Mock-Fault`` and ``Idempotency-Key``) and answers normally after that: the way to test a
-client's retries, which resend the same request. Faults are applied after authentication and
-body validation (an invalid request gets its 4xx first). An unknown fault or a malformed
-header gets 400 ``REQUEST_001`` with ``param`` ``X-Mock-Fault``.
+``; times=N`` (N at most 1,000,000) applies the faults only to the first N identical requests
+(same path, body, ``X-Mock-Fault`` and ``Idempotency-Key``) and answers normally after that:
+the way to test a client's retries, which resend the same request. Faults are applied after
+authentication and body validation (an invalid request gets its 4xx first). An unknown fault
+or a malformed header gets 400 ``REQUEST_001`` with ``param`` ``X-Mock-Fault``.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ HEADER: Final = "X-Mock-Fault"
 MAX_SLOW_MS: Final = 120_000
 MAX_SLOW_STREAM_MS: Final = 10_000
 DEFAULT_RETRY_AFTER_MS: Final = 1_000
+MAX_TIMES: Final = 1_000_000
 _SIMPLE: Final = frozenset(
     {
         "provider_error",
@@ -88,10 +89,23 @@ def _bad(detail: str) -> ApiError:
     return invalid_request(f"{HEADER}: {detail}", HEADER)
 
 
+def _bounded(value: str, limit: int) -> int | None:
+    """``value`` as a whole number from 0 to ``limit``, else None.
+
+    The length is checked before ``int()``, which refuses more than 4,300 digits.
+    """
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(limit)):
+        return None
+    number = int(value)
+    return number if number <= limit else None
+
+
 def _milliseconds(name: str, value: str, limit: int) -> int:
-    if not (value.isascii() and value.isdigit()) or int(value) > limit:
+    number = _bounded(value, limit)
+    if number is None:
         raise _bad(f"{name} takes a whole number of milliseconds from 0 to {limit}")
-    return int(value)
+    return number
 
 
 def parse_faults(header: str | None) -> Faults:
@@ -124,10 +138,9 @@ def parse_faults(header: str | None) -> Faults:
     times: int | None = None
     if options.strip():
         key, _, value = options.strip().partition("=")
-        value = value.strip()
-        if key.strip() != "times" or not (value.isascii() and value.isdigit()):
-            raise _bad("the only option is '; times=N'")
-        times = int(value)
+        times = _bounded(value, MAX_TIMES)
+        if key.strip() != "times" or times is None:
+            raise _bad(f"the only option is '; times=N', N from 0 to {MAX_TIMES}")
     return Faults(frozenset(names), slow_ms, slow_stream_ms, retry_after_ms, times)
 
 

@@ -9,7 +9,9 @@ here with zlib), or as JPEG or WebP (PyAV's encoders) when ``output_format`` ask
 * ``response_format: b64_json`` returns the bytes base64-encoded;
 * ``response_format: url`` (the default) returns
   ``<mock base URL>/files/images/<seed>-<W>x<H>.<ext>``, which the mock serves without
-  authentication (like a CDN link) by drawing the same picture again: nothing is stored.
+  authentication (like a CDN link) by drawing the same picture again; the last
+  :data:`CACHED_FILES` files served are kept (a client fetching its URLs again, or many
+  clients fetching one, costs one drawing).
 
 ``usage`` counts the prompt's tokens and, per image, one output token per 32x32 tile of the
 *requested* size. ``revised_prompt`` is the prompt itself.
@@ -18,6 +20,7 @@ here with zlib), or as JPEG or WebP (PyAV's encoders) when ``output_format`` ask
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import struct
 import zlib
@@ -35,15 +38,20 @@ from mock_server.answers import CREATED, Billing, Context, JsonAnswer
 from mock_server.text import count_tokens, stable_hex
 
 __all__ = [
+    "CACHED_FILES",
     "FILE_RE",
     "MAX_SIDE",
     "MEDIA_TYPES",
+    "cached_image_file",
     "draw",
     "encode",
     "handle",
     "image_file",
     "thumbnail_size",
 ]
+
+CACHED_FILES: Final = 128
+"""How many served image files are kept in memory (at most 256x256 pixels each)."""
 
 MAX_SIDE: Final = 256
 """The longer side of every generated image, at most, in pixels."""
@@ -145,6 +153,12 @@ def image_file(name: str) -> tuple[bytes, str] | None:
     if int(width) > MAX_SIDE or int(height) > MAX_SIDE:
         return None
     return encode(draw(seed, int(width), int(height)), fmt), MEDIA_TYPES[fmt]
+
+
+@functools.lru_cache(maxsize=CACHED_FILES)
+def cached_image_file(name: str) -> tuple[bytes, str] | None:
+    """:func:`image_file`, remembering the last :data:`CACHED_FILES` names (thread-safe)."""
+    return image_file(name)
 
 
 def handle(req: CreateImageRequest, ctx: Context) -> JsonAnswer:

@@ -3,8 +3,8 @@
 The format is ``response_format``, else its alias ``format``, else ``mp3`` (the spec's rule);
 the bytes come from :func:`mock_server.audio.synthesize` (a tone per character, 60 ms each
 at ``speed`` 1, divided by ``speed``, between 0.2 s and 30 s before the division) and the
-``Content-Type`` is the format's (``audio/mpeg``, ``audio/opus``, ``audio/aac``,
-``audio/flac``, ``audio/wav``, ``audio/pcm``). Speech is billed per input character.
+``Content-Type`` is the one the spec's ``SpeechFormat`` gives the format (its
+``x-tokenmarket-media-types``). Speech is billed per input character.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from tokenmarket_models import CreateSpeechRequest
 from mock_server import audio
 from mock_server.answers import Billing, BinaryAnswer, Context
 
-__all__ = ["DEFAULT_FORMAT", "handle", "speech_format"]
+__all__ = ["DEFAULT_FORMAT", "FORMAT_SCHEMA", "handle", "speech_format"]
 
 DEFAULT_FORMAT: Final = "mp3"
+FORMAT_SCHEMA: Final = "SpeechFormat"
+"""The spec's enumeration of formats, whose extension maps each to its media type."""
 PRICE_PER_CHARACTER: Final = Decimal("0.000015")
 
 
@@ -35,8 +37,7 @@ def speech_format(req: CreateSpeechRequest) -> str:
 
 def handle(req: CreateSpeechRequest, ctx: Context) -> BinaryAnswer:
     """Answer a validated speech request with the audio file."""
-    del ctx  # the audio depends on the text, format and speed only
     fmt = speech_format(req)
     content = audio.synthesize(req.input, fmt, req.speed)
     billing = Billing(len(req.input), "character", PRICE_PER_CHARACTER)
-    return BinaryAnswer(content, audio.CONTENT_TYPES[fmt], billing)
+    return BinaryAnswer(content, ctx.spec.media_types_of(FORMAT_SCHEMA)[fmt], billing)

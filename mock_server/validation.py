@@ -27,26 +27,42 @@ wins, and step 2 bridges the gap before pydantic sees the body:
   ``^[a-zA-Z0-9_-]{1,64}$`` as the spec means (Python's ``re`` would accept it).
 * **Lengths** count code points, in pydantic as in JSON Schema.
 * **Duplicate object keys**: the last one wins, in both parsers.
+* **Numbers beyond the float range** (``1e9999``): valid JSON, but no parser of the mock or
+  of a client can hold them; they are refused with 400 wherever they appear.
+
+A request schema with no generated model (an operation added to the spec since the models
+were last generated) is validated with jsonschema against the spec itself
+(:class:`SchemaValidator`), after the same step 2: as strict, only slower.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, NoReturn, TypeVar
+from typing import Any, Final, NoReturn, Protocol, TypeVar
 
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import ValidationError as SchemaError
+from jsonschema.exceptions import best_match
 from pydantic import BaseModel, ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
+from generator.spec import Spec
 from mock_server.errors import ApiError, invalid_request
 
 __all__ = [
-    "IDEMPOTENCY_KEY_RE",
     "MAX_NESTING",
+    "HeaderCheck",
+    "ModelValidator",
+    "SchemaValidator",
+    "Validator",
     "canonical_json",
     "check_content_type",
-    "check_idempotency_key",
+    "ecma_regex",
     "parse_json_object",
     "token_ids_stand_in",
     "validate_body",
@@ -57,8 +73,6 @@ M = TypeVar("M", bound=BaseModel)
 MAX_NESTING: Final = 128
 """The deepest nesting of arrays and objects accepted, the top-level object included."""
 
-IDEMPOTENCY_KEY_RE: Final = re.compile(r"[\x21-\x7e]{1,255}")
-"""``Idempotency-Key``: 1 to 255 visible ASCII characters (the spec's header schema)."""
 
 _SHORTCUT_MIN: Final = 1024  # token ids: below this many, pydantic validates them
 _MAX_INT_EXPONENT: Final = 4000  # below Python's 4300-digit int/str conversion limit
@@ -83,12 +97,34 @@ def check_content_type(value: str | None) -> None:
             raise invalid_request("JSON request bodies must be UTF-8.")
 
 
-def check_idempotency_key(value: str | None) -> None:
-    """Refuse an ``Idempotency-Key`` header that breaks the spec's schema for it."""
-    if value is not None and not IDEMPOTENCY_KEY_RE.fullmatch(value):
-        raise invalid_request(
-            "Idempotency-Key must be 1 to 255 visible ASCII characters.", "Idempotency-Key"
-        )
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """A spec pattern (ECMA-262) for Python's ``re``: ``$`` matches only at the very end."""
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+class HeaderCheck:
+    """Checks a request header against the schema of a string header parameter of the spec."""
+
+    def __init__(self, parameter: Mapping[str, Any]) -> None:
+        self.name = str(parameter["name"])
+        schema = parameter.get("schema") or {}
+        self.min_length = int(schema.get("minLength", 0))
+        self.max_length = int(schema.get("maxLength", 1 << 30))
+        pattern = schema.get("pattern")
+        self.pattern = ecma_regex(pattern) if isinstance(pattern, str) else None
+
+    def __call__(self, value: str | None) -> None:
+        """Refuse a present value that breaks the schema (400 naming the header)."""
+        if value is None:
+            return
+        if not self.min_length <= len(value) <= self.max_length or (
+            self.pattern is not None and not self.pattern.search(value)
+        ):
+            raise invalid_request(
+                f"{self.name} breaks its schema: {self.min_length} to {self.max_length} "
+                "characters of the documented pattern.",
+                self.name,
+            )
 
 
 class _Floats:
@@ -109,7 +145,11 @@ class _Floats:
         ):
             self.changed = True
             return int(exact)
-        return float(literal)
+        number = float(literal)
+        if math.isinf(number):
+            # Raised through json.loads: an ApiError is no ValueError, so it is not re-wrapped.
+            raise invalid_request(f"The number {literal[:40]} is out of range.")
+        return number
 
 
 def _reject_constant(name: str) -> NoReturn:
@@ -265,6 +305,81 @@ def token_ids_stand_in(value: object) -> object | None:
         if not row or set(map(type, row)) != {int} or min(row) < 0:
             return None
     return [[0]]
+
+
+class Validator(Protocol):
+    """Validates one operation's request body: returns what its handler gets, and the JSON."""
+
+    def __call__(self, body: bytes, max_nesting: int = MAX_NESTING) -> tuple[Any, dict[str, Any]]:
+        """The validated request and the parsed object; ApiError 400 when invalid."""
+        ...
+
+
+class ModelValidator:
+    """Strict validation with a generated pydantic model (fast, and what handlers read)."""
+
+    def __init__(self, model: type[BaseModel], shortcuts: Mapping[str, Shortcut] | None) -> None:
+        self.model = model
+        self.shortcuts = shortcuts
+
+    def __call__(self, body: bytes, max_nesting: int = MAX_NESTING) -> tuple[Any, dict[str, Any]]:
+        """See :func:`validate_body`."""
+        return validate_body(self.model, body, max_nesting, self.shortcuts)
+
+
+def _ecma_pattern(
+    validator: object, pattern: str, instance: object, schema: object
+) -> Iterator[SchemaError]:
+    if isinstance(instance, str) and not ecma_regex(pattern).search(instance):
+        yield SchemaError(f"{instance!r} does not match {pattern!r}")
+
+
+EcmaValidator: Final = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _ecma_pattern}
+)
+"""JSON Schema 2020-12 with ``pattern`` as ECMA-262 means it (the spec's dialect)."""
+
+_SPEC_URI: Final = "urn:tokenmarket:openapi"
+
+
+def schema_validator(spec: Spec, pointer: str) -> Draft202012Validator:
+    """A jsonschema validator for the schema at a JSON pointer into ``spec``."""
+    registry: Registry[Any] = Registry().with_resource(
+        _SPEC_URI, Resource.from_contents(spec.raw, default_specification=DRAFT202012)
+    )
+    validator: Draft202012Validator = EcmaValidator(
+        {"$ref": f"{_SPEC_URI}#{pointer}"}, registry=registry
+    )
+    return validator
+
+
+class SchemaValidator:
+    """Validation with jsonschema against the spec, for a schema with no generated model.
+
+    The handler gets the parsed object itself (there is no model to build).
+    """
+
+    def __init__(self, spec: Spec, pointer: str) -> None:
+        self.validator = schema_validator(spec, pointer)
+
+    def __call__(self, body: bytes, max_nesting: int = MAX_NESTING) -> tuple[Any, dict[str, Any]]:
+        """The parsed object, twice; ApiError 400 naming the failing field."""
+        document, _ = parse_json_object(body, max_nesting)
+        error = best_match(self.validator.iter_errors(document))
+        if error is None:
+            return document, document
+        path: list[str | int] = list(error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            missing = [name for name in error.validator_value if name not in error.instance]
+            path += missing[:1]
+        param = _format_param(path)
+        # Never jsonschema's message: it quotes the value, and messages quote no body values.
+        reason = (
+            "field required"
+            if error.validator == "required"
+            else f"breaks the schema's {error.validator!r} keyword"
+        )
+        raise invalid_request(f"{param}: {reason}" if param else reason, param)
 
 
 def validate_body(

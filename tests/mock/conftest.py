@@ -9,15 +9,14 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from generator.spec import load_spec
 from mock_server import create_app
-from tests.mock.support import AUTH, TOKEN, LiveServer
+from tests.mock.support import AUTH, SPEC, TOKEN, LiveServer
 
 
 @pytest.fixture(scope="session")
 def spec() -> dict[str, Any]:
-    """openapi.yaml, parsed by generator/spec.py (YAML aliases resolved)."""
-    return load_spec().raw
+    """openapi.yaml as generator.spec parsed it (YAML aliases resolved; never mutated)."""
+    return SPEC.raw
 
 
 @pytest.fixture(scope="session")

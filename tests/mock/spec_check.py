@@ -63,19 +63,20 @@ class SpecChecker:
         """Every validation error of ``value`` against the schema at ``pointer``."""
         return [error.message for error in self.validator(pointer).iter_errors(value)]
 
-    def is_valid_request(self, path: str, body: Any) -> bool:
+    def is_valid_request(self, path: str, body: Any, method: str = "post") -> bool:
         """Whether ``body`` is a valid request body of the operation at ``path``."""
         pointer = (
-            f"/paths/{path.replace('/', '~1')}/post/requestBody/content/application~1json/schema"
+            f"/paths/{path.replace('/', '~1')}/{method.lower()}/requestBody/content/"
+            "application~1json/schema"
         )
         return not self.errors(pointer, body)
 
-    def _response(self, path: str, status: int) -> tuple[str, dict[str, Any]]:
+    def _response(self, path: str, status: int, method: str = "post") -> tuple[str, dict[str, Any]]:
         """The pointer and (resolved) response object the spec declares for a status."""
-        responses = self.spec["paths"][path]["post"]["responses"]
+        responses = self.spec["paths"][path][method.lower()]["responses"]
         key = str(status) if str(status) in responses else "default"
         response = responses[key]
-        pointer = f"/paths/{path.replace('/', '~1')}/post/responses/{key}"
+        pointer = f"/paths/{path.replace('/', '~1')}/{method.lower()}/responses/{key}"
         if "$ref" in response:
             pointer = response["$ref"][1:]
             response = self.spec["components"]["responses"][pointer.rsplit("/", 1)[-1]]
@@ -86,10 +87,10 @@ class SpecChecker:
             declared = self.spec["components"]["headers"][declared["$ref"].rsplit("/", 1)[-1]]
         return declared["schema"], bool(declared.get("required"))
 
-    def check_headers(self, path: str, response: HttpResponse) -> list[str]:
+    def check_headers(self, path: str, response: HttpResponse, method: str = "post") -> list[str]:
         """Declared headers: required ones present, every present one valid."""
         problems = []
-        _, declared = self._response(path, response.status_code)
+        _, declared = self._response(path, response.status_code, method)
         for name, header in (declared.get("headers") or {}).items():
             schema, required = self._header_schema(header)
             value = response.headers.get(name)
@@ -107,10 +108,10 @@ class SpecChecker:
             problems += [f"header {name}: {error.message}" for error in errors]
         return problems
 
-    def check(self, path: str, response: HttpResponse) -> list[str]:
+    def check(self, path: str, response: HttpResponse, method: str = "post") -> list[str]:
         """Every way ``response`` departs from what the spec declares for it."""
-        pointer, declared = self._response(path, response.status_code)
-        problems = self.check_headers(path, response)
+        pointer, declared = self._response(path, response.status_code, method)
+        problems = self.check_headers(path, response, method)
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
         content = declared.get("content") or {}
         if media_type not in content:

@@ -7,10 +7,10 @@ import logging
 import pytest
 from starlette.testclient import TestClient
 
+from generator.spec import Operation
 from mock_server import DEV_TOKEN, create_app
-from mock_server.app import OPERATIONS
 from mock_server.auth import TokenSet, bearer_token, tokens_from_env
-from tests.mock.support import QUICK_START, TOKEN
+from tests.mock.support import OPERATIONS, QUICK_START, TOKEN
 
 UNAUTHORIZED = {
     "message": "API key is missing, invalid, or disabled.",
@@ -36,13 +36,15 @@ UNAUTHORIZED = {
         TOKEN,
     ],
 )
-@pytest.mark.parametrize("path", [op.path for op in OPERATIONS])
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[op.id for op in OPERATIONS])
 def test_bad_credentials_get_401(
-    anonymous: TestClient, path: str, authorization: str | None
+    anonymous: TestClient, operation: Operation, authorization: str | None
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
     # Auth comes first: even an invalid body gets 401.
-    response = anonymous.post(path, json={"model": 1}, headers=headers)
+    response = anonymous.request(
+        operation.method, operation.path, json={"model": 1}, headers=headers
+    )
     assert response.status_code == 401
     assert response.json() == {"error": UNAUTHORIZED}
     assert response.headers["x-request-id"].startswith("req_")

@@ -12,7 +12,7 @@ import json
 import httpx
 from starlette.testclient import TestClient
 
-from mock_server.chat import MAX_REPLY_TOKENS
+from mock_server.chat import MAX_OUTPUT_UNITS, MAX_REPLY_TOKENS
 from tests.mock.spec_check import chunks
 
 CHAT = "/v1/chat/completions"
@@ -40,7 +40,13 @@ def test_n_128_stream_with_logprobs(http: httpx.Client) -> None:
         "top_logprobs": 20,
         "messages": [{"role": "user", "content": "Reply with only " + "word " * 100_000}],
     }
-    response = http.post(CHAT, json=body)
+    # 128 choices x 256 tokens x 21 log probabilities: over the documented output bound.
+    refused = http.post(CHAT, json=body)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["param"] == "n"
+    assert str(MAX_OUTPUT_UNITS) in refused.json()["error"]["message"]
+    # Without log probabilities the longest reply in 128 choices is within it.
+    response = http.post(CHAT, json={**body, "logprobs": False, "top_logprobs": 0})
     assert response.status_code == 200
     # one event per token of the (bounded) reply, plus role, finish and usage, whatever n is
     assert response.text.count("\n\ndata: ") == MAX_REPLY_TOKENS + 3
@@ -109,7 +115,7 @@ def test_longest_speech_and_largest_images(client: TestClient) -> None:
     images = client.post(
         "/v1/images/generations",
         json={
-            "model": "i",
+            "model": "m",
             "prompt": "p" * 32_000,
             "n": 10,
             "size": "99999x99999",

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from mock_server import audio
 from mock_server.text import count_tokens
+from tests.mock.support import SPEECH_FORMATS
 from tests.mock.test_audio import TOLERANCE, decode
 
 # ------------------------------------------------------------------------------ embeddings
@@ -148,7 +149,7 @@ def test_b64_json_images_are_real_pngs(client: TestClient) -> None:
 def test_url_images_are_served_by_the_mock(client: TestClient) -> None:
     response = client.post(
         "/v1/images/generations",
-        json={"model": "i", "prompt": "fox", "response_format": "url", "size": "64x48"},
+        json={"model": "m", "prompt": "fox", "response_format": "url", "size": "64x48"},
     )
     (item,) = response.json()["data"]
     assert item["b64_json"] is None
@@ -168,7 +169,7 @@ def test_output_format(client: TestClient, fmt: str, container: str) -> None:
     response = client.post(
         "/v1/images/generations",
         json={
-            "model": "i",
+            "model": "m",
             "prompt": "fox",
             "response_format": "b64_json",
             "output_format": fmt,
@@ -178,7 +179,7 @@ def test_output_format(client: TestClient, fmt: str, container: str) -> None:
     image = base64.b64decode(response.json()["data"][0]["b64_json"])
     assert decode_image(image) == (container, 256, 256)
     url = client.post(
-        "/v1/images/generations", json={"model": "i", "prompt": "fox", "output_format": fmt}
+        "/v1/images/generations", json={"model": "m", "prompt": "fox", "output_format": fmt}
     ).json()["data"][0]["url"]
     served = client.get(url)
     assert served.headers["content-type"] == f"image/{fmt}"
@@ -188,7 +189,7 @@ def test_output_format(client: TestClient, fmt: str, container: str) -> None:
 # ------------------------------------------------------------------------------ speech
 
 
-@pytest.mark.parametrize("fmt", audio.FORMATS)
+@pytest.mark.parametrize("fmt", SPEECH_FORMATS)
 def test_speech_is_real_audio_in_every_format(client: TestClient, fmt: str) -> None:
     text = "Hello from TokenMarket"
     response = client.post(
@@ -196,7 +197,7 @@ def test_speech_is_real_audio_in_every_format(client: TestClient, fmt: str) -> N
         json={"model": "tts", "input": text, "voice": "alloy", "response_format": fmt},
     )
     assert response.status_code == 200
-    assert response.headers["content-type"] == audio.CONTENT_TYPES[fmt]
+    assert response.headers["content-type"] == SPEECH_FORMATS[fmt]
     assert response.headers["x-tokenmarket-billing-unit"] == "character"
     assert response.headers["x-tokenmarket-billed-units"] == str(len(text))
     decoded = decode(response.content, fmt)
