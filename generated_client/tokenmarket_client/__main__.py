@@ -1,0 +1,8 @@
+# Laid in from overrides/tokenmarket_client/__main__.py by `nox -s generate`: edit it there and regenerate, not here.
+"""`python -m tokenmarket_client`: the `tokenmarket` command (see `tokenmarket --help`)."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())
