@@ -66,6 +66,13 @@ def _common(*, suppress: bool) -> argparse.ArgumentParser:
         help="retries after the first attempt (default 2)",
     )
     group.add_argument(
+        "--header",
+        action="append",
+        default=default,
+        metavar="'NAME: VALUE'",
+        help="a header to send with the request (repeatable)",
+    )
+    group.add_argument(
         "--api-key",
         default=default,
         metavar="KEY",

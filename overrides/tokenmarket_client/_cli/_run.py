@@ -36,7 +36,18 @@ def make_client(args: argparse.Namespace, key: str) -> TokenMarket:
         if args.max_retries < 0:
             raise UsageError("--max-retries must be 0 or more")
         options["max_retries"] = args.max_retries
-    return TokenMarket(api_key=key, base_url=getattr(args, "base_url", None), **options)
+    headers = {}
+    for header in getattr(args, "header", None) or ():
+        name, colon, text = header.partition(":")
+        if not colon or not name.strip():
+            raise UsageError(f"--header {header!r}: write it as 'NAME: VALUE'")
+        headers[name.strip()] = text.strip()
+    return TokenMarket(
+        api_key=key,
+        base_url=getattr(args, "base_url", None),
+        default_headers=headers or None,
+        **options,
+    )
 
 
 def _execute(args: argparse.Namespace, key: str | None) -> int:
