@@ -44,7 +44,7 @@ class Mock:
 def mock() -> Iterator[Mock]:
     """`python -m mock_server` on a free loopback port, stopped by its PID at the end."""
     token = f"tm-cli-{secrets.token_urlsafe(12)}"
-    process = subprocess.Popen(  # noqa: S603 - our interpreter and module
+    process = subprocess.Popen(
         [sys.executable, "-m", "mock_server", "--port", "0", "--token", token],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -95,7 +95,7 @@ class Runner:
         if key is not None:
             environ["TOKENMARKET_API_KEY"] = key
         environ.update(env or {})
-        return subprocess.run(  # noqa: S603 - the installed command
+        return subprocess.run(
             [str(TOKENMARKET), *args],
             cwd=self.cwd,
             env=environ,

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from generator.spec import load_spec
+from generator.spec import Operation, load_spec
 
 from .conftest import Runner, is_mp3
 
@@ -34,9 +34,11 @@ def test_api_help_lists_the_methods(tokenmarket: Runner) -> None:
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.sdk_name)
-def test_every_operation_runs_with_its_spec_example(tokenmarket: Runner, operation) -> None:
+def test_every_operation_runs_with_its_spec_example(
+    tokenmarket: Runner, operation: Operation
+) -> None:
     name, example = next(iter(operation.request_examples.items()))
-    body = dict(example["value"] if "value" in example else example)
+    body = dict(example.get("value", example))
     (tokenmarket.cwd / "data.json").write_text(json.dumps(body))
     if operation.binary:
         done = tokenmarket("api", operation.sdk_name, "--data", "@data.json", "--out", "a.bin")
@@ -50,7 +52,8 @@ def test_every_operation_runs_with_its_spec_example(tokenmarket: Runner, operati
     assert done.returncode == 0, done.stderr
     if body.get("stream"):
         chunks = [json.loads(line) for line in done.stdout.splitlines()]
-        assert chunks and all(isinstance(chunk, dict) for chunk in chunks)
+        assert chunks
+        assert all(isinstance(chunk, dict) for chunk in chunks)
     else:
         assert isinstance(json.loads(done.stdout), dict)
 
@@ -88,7 +91,8 @@ def test_an_api_error_is_one_line_with_code_and_request_id(tokenmarket: Runner) 
     assert done.stdout == ""
     [line] = done.stderr.splitlines()
     assert line.startswith("tokenmarket: error: InvalidRequestError")
-    assert "REQUEST_001" in line and "req_" in line
+    assert "REQUEST_001" in line
+    assert "req_" in line
 
 
 def test_unknown_method_and_misplaced_data_are_usage_errors(tokenmarket: Runner) -> None:

@@ -112,7 +112,8 @@ def test_images_format_follows_the_extension(tokenmarket: Runner) -> None:
     done = tokenmarket("images", "a fox", "--out", "fox.webp")
     assert done.returncode == 0, done.stderr
     data = (tokenmarket.cwd / "fox.webp").read_bytes()
-    assert data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    assert data[:4] == b"RIFF"
+    assert data[8:12] == b"WEBP"
 
 
 def test_speech_writes_mp3_bytes_without_progress_off_a_terminal(tokenmarket: Runner) -> None:
@@ -128,7 +129,8 @@ def test_speech_format_from_extension_or_format_option(tokenmarket: Runner) -> N
     wav = tokenmarket("speech", "Hello", "--out", "hello.wav")
     assert wav.returncode == 0, wav.stderr
     data = (tokenmarket.cwd / "hello.wav").read_bytes()
-    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    assert data[:4] == b"RIFF"
+    assert data[8:12] == b"WAVE"
     forced = tokenmarket("speech", "Hello", "--out", "hello.audio", "--format", "mp3")
     assert forced.returncode == 0, forced.stderr
     assert is_mp3((tokenmarket.cwd / "hello.audio").read_bytes())

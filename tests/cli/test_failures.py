@@ -26,7 +26,8 @@ def test_wrong_key(tokenmarket: Runner) -> None:
     assert done.returncode == 1
     line = _one_line(done.stderr)
     assert line.startswith("tokenmarket: error: AuthenticationError")
-    assert "AUTH_001" in line and "req_" in line
+    assert "AUTH_001" in line
+    assert "req_" in line
     assert key not in done.stderr + done.stdout
 
 
@@ -93,8 +94,8 @@ def test_usage_errors_exit_2(tokenmarket: Runner) -> None:
 
 
 def test_an_audio_stream_cut_short_leaves_no_file(tokenmarket: Runner) -> None:
-    done = tokenmarket("--header", "X-Mock-Fault: cut_stream", "--max-retries", "0",
-                       "speech", "Hello there, a longer sentence to speak", "--out", "cut.mp3")  # fmt: skip
+    fault = ["--header", "X-Mock-Fault: cut_stream", "--max-retries", "0"]
+    done = tokenmarket(*fault, "speech", "Hello there, a longer sentence", "--out", "cut.mp3")
     assert done.returncode == 1
     line = _one_line(done.stderr)
     assert "StreamInterruptedError" in line or "APIConnectionError" in line, line

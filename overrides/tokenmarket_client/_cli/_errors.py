@@ -48,9 +48,7 @@ def _status_line(exc: BaseException) -> str:
         str(value)
         for value in (
             getattr(exc, "status_code", None),
-            "/".join(
-                str(v) for v in (getattr(exc, "type", None), getattr(exc, "code", None)) if v
-            ),
+            "/".join(str(v) for v in (getattr(exc, "type", None), getattr(exc, "code", None)) if v),
         )
         if value
     ]
