@@ -2,10 +2,11 @@
 
 No list of operations is written here. When the generated package has a table of its
 operations (`tokenmarket_client._operations.OPERATIONS`, dotted name -> operationId), that
-table is the list; otherwise the client is walked: its public properties that return resource
-objects of this package, recursively, and their public methods (`with_raw_response` and
-`with_streaming_response` are other ways of making the same calls, so they are left out). A
-new operation in the spec reaches this command by regeneration alone.
+table is the list; otherwise the client is walked: its public properties and attributes that
+hold resource objects of this package (objects that keep the client as `_client`), recursively,
+and the resources' public methods (`with_raw_response` and `with_streaming_response` are other
+ways of making the same calls, so they are left out). A new operation in the spec reaches this
+command by regeneration alone.
 
 This module imports only the standard library at import time: the parser asks it for the
 `api --help` text, and the client is imported only when that text is wanted.
@@ -46,22 +47,34 @@ def operations_table() -> Mapping[str, object] | None:
 
 
 def _is_resource(value: object) -> bool:
+    """A resource object of this package: it calls through the client it holds as `_client`
+    (the openai-python convention), unlike settings such as `retry_policy`."""
     module = type(value).__module__ or ""
-    return module.startswith(f"{PACKAGE}.") and not isinstance(value, type)
+    return (
+        module.startswith(f"{PACKAGE}.")
+        and not isinstance(value, type)
+        and hasattr(value, "_client")
+    )
 
 
-def _walk(obj: object, prefix: str, *, top: bool) -> Iterator[tuple[str, Callable[..., Any]]]:
-    cls = type(obj)
-    for name in dir(cls):
+def _walk(
+    obj: object, prefix: str, *, top: bool, seen: set[int]
+) -> Iterator[tuple[str, Callable[..., Any]]]:
+    """Methods of `obj` and of the resources under it: properties (plain or cached) and
+    instance attributes holding resources are followed, so either style of facade is seen."""
+    seen.add(id(obj))
+    for name in dir(obj):
         if name.startswith("_") or name in VARIANTS:
             continue
-        attribute = inspect.getattr_static(cls, name)
+        attribute = inspect.getattr_static(obj, name)
+        if inspect.isfunction(attribute):
+            if not top:
+                yield f"{prefix}{name}", getattr(obj, name)
+            continue
         if isinstance(attribute, property | functools.cached_property):
-            value = getattr(obj, name)
-            if _is_resource(value):
-                yield from _walk(value, f"{prefix}{name}.", top=False)
-        elif not top and inspect.isfunction(attribute):
-            yield f"{prefix}{name}", getattr(obj, name)
+            attribute = getattr(obj, name)
+        if _is_resource(attribute) and id(attribute) not in seen:
+            yield from _walk(attribute, f"{prefix}{name}.", top=False, seen=seen)
 
 
 def resolve(client: TokenMarket, dotted: str) -> Callable[..., Any]:
@@ -79,7 +92,7 @@ def methods(client: TokenMarket) -> dict[str, Callable[..., Any]]:
     table = operations_table()
     if table is not None:
         return {name: resolve(client, name) for name in sorted(table)}
-    return dict(sorted(_walk(client, "", top=True)))
+    return dict(sorted(_walk(client, "", top=True, seen=set())))
 
 
 def describe(client: TokenMarket) -> list[str]:

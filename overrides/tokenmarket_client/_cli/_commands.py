@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import os
 import shutil
 import sys
@@ -239,14 +240,27 @@ def chat(client: TokenMarket, args: argparse.Namespace) -> int:
         print(to_json(completion) if args.json else _reply(completion))
         return SUCCESS
     ended_with_newline = True
-    with create(messages=messages, stream=True, **params) as stream:
-        for text in _deltas(stream):
-            sys.stdout.write(text)
+    try:
+        with _closing(create(messages=messages, stream=True, **params)) as stream:
+            for text in _deltas(stream):
+                sys.stdout.write(text)
+                sys.stdout.flush()
+                ended_with_newline = text.endswith("\n")
+    finally:
+        # Also on an error or Ctrl-C mid-reply: the message that follows starts a line.
+        if not ended_with_newline:
+            sys.stdout.write("\n")
             sys.stdout.flush()
-            ended_with_newline = text.endswith("\n")
-    if not ended_with_newline:
-        sys.stdout.write("\n")
     return SUCCESS
+
+
+def _closing(stream: Any) -> Any:  # noqa: ANN401 (a stream of any item type)
+    """The stream as a context manager that closes its connection, whatever its class."""
+    if hasattr(stream, "__enter__"):
+        return stream
+    return (
+        contextlib.closing(stream) if hasattr(stream, "close") else contextlib.nullcontext(stream)
+    )
 
 
 def _deltas(stream: Iterable[object]) -> Iterator[str]:
@@ -377,7 +391,7 @@ def api(client: TokenMarket, args: argparse.Namespace) -> int:
     if hasattr(result, "iter_bytes") and hasattr(result, "content_type"):
         return _binary(result, args.out_path)
     if isinstance(result, Iterator):
-        with typing.cast(Any, result) as stream:
+        with _closing(result) as stream:
             for chunk in stream:
                 print(to_json(chunk, indent=None), flush=True)
         return SUCCESS
