@@ -170,3 +170,11 @@ def test_help_lists_every_command(tokenmarket: Runner) -> None:
     assert done.returncode == 0
     for command in ("check", "chat", "embeddings", "images", "speech", "rerank", "video", "api"):
         assert re.search(rf"^\s+{command}\s", done.stdout, re.MULTILINE), command
+
+
+def test_version_is_the_installed_distribution(tokenmarket: Runner) -> None:
+    from importlib.metadata import version
+
+    done = tokenmarket("--version")
+    assert done.returncode == 0
+    assert done.stdout == f"tokenmarket {version('tokenmarket-client')}\n"

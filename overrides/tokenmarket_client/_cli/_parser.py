@@ -44,6 +44,28 @@ examples:
 """
 
 
+class _Version(argparse.Action):
+    """`--version`: the installed distribution's version, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("tokenmarket-client")
+        except PackageNotFoundError:
+            found = "unknown (not installed as a distribution)"
+        parser.exit(message=f"tokenmarket {found}\n")
+
+
 def _common(*, suppress: bool) -> argparse.ArgumentParser:
     """The options every command takes, before or after the command name.
 
@@ -106,6 +128,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_common(suppress=False)],
     )
+    parser.add_argument("--version", action=_Version)
     parents = [_common(suppress=True)]
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
