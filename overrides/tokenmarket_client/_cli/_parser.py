@@ -63,7 +63,8 @@ class _Version(argparse.Action):
             found = version("tokenmarket-client")
         except PackageNotFoundError:
             found = "unknown (not installed as a distribution)"
-        parser.exit(message=f"tokenmarket {found}\n")
+        print(f"tokenmarket {found}")
+        parser.exit()
 
 
 def _common(*, suppress: bool) -> argparse.ArgumentParser:
