@@ -86,12 +86,14 @@ def test_binary_result_to_redirected_standard_output(tokenmarket: Runner) -> Non
 
 
 def test_an_api_error_is_one_line_with_code_and_request_id(tokenmarket: Runner) -> None:
-    done = tokenmarket("api", "rerank.create", "--data", '{"model": "gpt-rerank"}')
+    data = '{"model": "gpt-rerank", "query": "q", "documents": ["a"]}'
+    fault = ["--header", "X-Mock-Fault: provider_error", "--max-retries", "0"]
+    done = tokenmarket(*fault, "api", "rerank.create", "--data", data)
     assert done.returncode == 1
     assert done.stdout == ""
     [line] = done.stderr.splitlines()
-    assert line.startswith("tokenmarket: error: InvalidRequestError")
-    assert "REQUEST_001" in line
+    assert line.startswith("tokenmarket: error: ProviderError")
+    assert "PROVIDER_001" in line
     assert "req_" in line
 
 
