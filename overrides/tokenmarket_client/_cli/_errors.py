@@ -74,7 +74,7 @@ def describe(exc: BaseException) -> tuple[str, int]:
     if isinstance(exc, APIConnectionError):
         line = f"{type(exc).__name__}: {exc.message}"
         request = getattr(exc, "request", None)
-        if request is not None:
+        if request is not None and str(request.url) not in line:
             line += f" (url {request.url})"
         return line, FAILURE
     if isinstance(exc, TokenMarketError):
