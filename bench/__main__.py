@@ -38,6 +38,7 @@ SECTIONS: Final = (
     "mock",
     "generate",
     "fuzz",
+    "cli",
 )
 MIB: Final = 1024 * 1024
 PROFILED: Final = frozenset({"chat", "stream", "embeddings"})
@@ -193,6 +194,7 @@ class Bench:
         nox_python = self.args.nox_python or tooling.nox_python_default()
         self.section("generate", "nox -s generate", "s", lambda s: self.generate(s, nox_python))
         self.section("fuzz", "nox -s fuzz", "s", lambda s: self.fuzz(s, nox_python))
+        self.cli()
         elapsed = time.perf_counter() - started
         return self.finish(machine, elapsed)
 
@@ -209,6 +211,20 @@ class Bench:
         row, summary = tooling.fuzz(nox_python)
         section.rows.append(row)
         self.extra["fuzz"] = summary
+
+    def cli(self) -> None:
+        """`tokenmarket --help` in fresh processes, against `python -c "import httpx"`."""
+        from bench import cli_startup
+
+        runs = self.settings.import_runs
+        self.section(
+            "cli",
+            "tokenmarket --help, fresh process",
+            "ms",
+            lambda section: section.rows.extend(cli_startup.measure(runs)),
+            baseline=cli_startup.BASELINE,
+            notes=[f"whole process, interpreter start-up included; median of {runs} per command"],
+        )
 
     def imports(self, section: Section) -> None:
         """Fresh-process import times, and the informational first-use lines."""

@@ -111,6 +111,14 @@ TARGETS: Final = (
         1.1,
         "httpx.AsyncClient + json",
     ),
+    Target(
+        'tokenmarket --help <= 2x python -c "import httpx" (whole process)',
+        "cli",
+        "tokenmarket --help",
+        "wall",
+        2.0,
+        'python -c "import httpx"',
+    ),
 )
 
 

@@ -1,0 +1,9 @@
+# Laid in from overrides/tokenmarket_client/__main__.py by `nox -s generate`: edit it there and regenerate, not here.
+"""`python -m tokenmarket_client`: the `tokenmarket` command (see `tokenmarket --help`)."""
+
+import sys
+
+from ._cli import main
+
+if __name__ == "__main__":  # not when a documentation or test tool imports every module
+    sys.exit(main())
