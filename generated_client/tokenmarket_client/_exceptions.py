@@ -272,6 +272,16 @@ def _read_envelope(data: object) -> tuple[ErrorDetail | None, dict[str, str | No
     return detail, fields
 
 
+def _request_line(response: httpx.Response) -> str:
+    """`POST https://host/api/v1/chat/completions`: the full URL, never its query or userinfo."""
+    try:
+        request = response.request
+    except RuntimeError:  # a response made by hand, without a request
+        return "(unknown request)"
+    url = request.url.copy_with(query=None, fragment=None, username=None, password=None)
+    return f"{request.method} {url}"
+
+
 def make_status_error(
     response: httpx.Response,
     body: bytes,
@@ -289,6 +299,7 @@ def make_status_error(
             envelope = None
     request_id = response.headers.get("x-request-id")
     where = "error event in the stream" if in_stream else f"{status} {response.reason_phrase}"
+    where = f"{where} from {_request_line(response)}"
     if envelope is None:
         cls = error_class(status, None)
         shown = excerpt(body, secret)
