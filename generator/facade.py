@@ -151,9 +151,12 @@ class GeneratedModule:
                     for item in node.body
                     if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
                 }
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                if node.value is not None:
-                    aliases[node.target.id] = node.value
+            elif (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and node.value is not None
+            ):
+                aliases[node.target.id] = node.value
         return cls(classes, aliases)
 
     @property
@@ -324,7 +327,8 @@ def build(spec: Spec, params: GeneratedModule, schemas: GeneratedModule) -> Faca
             raise FacadeError(f"{operation.id}: sdk name {operation.sdk_name!r} has no resource")
         node = root
         for depth, attr in enumerate(chain):
-            node = node.children.setdefault(attr, Resource(attr=attr, path=tuple(chain[: depth + 1])))
+            path = tuple(chain[: depth + 1])
+            node = node.children.setdefault(attr, Resource(attr=attr, path=path))
         if any(m.name == method_name for m in node.methods):
             raise FacadeError(f"{operation.id}: {operation.sdk_name} is taken")
         params_list: list[Param] = []

@@ -393,7 +393,7 @@ def _finish(
 
     def parse(response: httpx.Response) -> R:
         result = operation.parse(response, secret)
-        return result if post is None else post(result, response, secret)  # type: ignore[no-any-return]
+        return result if post is None else post(result, response, secret)
 
     return parse
 
@@ -583,7 +583,7 @@ class SyncClientCore(BaseClient[httpx.Client]):
             idempotency_key=idempotency_key,
         )
         result = operation.parse(response, self.api_key)
-        return result if post is None else post(result, response, self.api_key)  # type: ignore[no-any-return]
+        return result if post is None else post(result, response, self.api_key)
 
     def _run_raw(
         self,
@@ -805,7 +805,7 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
             idempotency_key=idempotency_key,
         )
         result = operation.parse(response, self.api_key)
-        return result if post is None else post(result, response, self.api_key)  # type: ignore[no-any-return]
+        return result if post is None else post(result, response, self.api_key)
 
     async def _run_raw(
         self,

@@ -299,19 +299,19 @@ def make_status_error(
             envelope = None
     request_id = response.headers.get("x-request-id")
     where = "error event in the stream" if in_stream else f"{status} {response.reason_phrase}"
-    where = f"{where} from {_request_line(response)}"
+    at = f" at {_request_line(response)}"
     if envelope is None:
         cls = error_class(status, None)
         shown = excerpt(body, secret)
         what = f"non-envelope body: {shown!r}" if shown else "empty body"
-        message = f"{where}, {what} (request_id={request_id})"
+        message = f"{where}, {what} (request_id={request_id}){at}"
         return cls(message, response=response, body=body)
     detail, fields = envelope
     code = fields["code"]
     text = redact(fields["message"] or "(no message)", secret)
     labels = [f"{name}={fields[name]}" for name in ("type", "code", "param") if fields[name]]
     labels.append(f"request_id={request_id}")
-    message = f"{where}: {text} ({', '.join(labels)})"
+    message = f"{where}: {text} ({', '.join(labels)}){at}"
     return error_class(status, code)(
         message,
         response=response,

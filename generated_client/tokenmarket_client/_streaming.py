@@ -33,6 +33,7 @@ from ._exceptions import (
     TokenMarketError,
     excerpt,
     make_status_error,
+    redact,
 )
 from ._headers import ResponseInfo
 from ._sse import SSEDecoder
@@ -114,9 +115,11 @@ class _StreamBase(ResponseInfo, Generic[T]):
         raise self._invalid(data, failure) from failure
 
     def _invalid(self, data: bytes, exc: Exception) -> APIResponseValidationError:
+        from ._response import reason  # only on a bad event
+
         return APIResponseValidationError(
             f"Event {self.chunks_received + 1} of the stream is not a valid chunk "
-            f"({type(exc).__name__}: {exc}); data: {excerpt(data, self._secret)!r} "
+            f"({redact(reason(exc), self._secret)}); data: {excerpt(data, self._secret)!r} "
             f"(request_id={self.request_id})",
             response=self.response,
             body=data,

@@ -81,4 +81,3 @@ def _decode_embeddings(
             body=response.content,
         ) from exc
     return result
-

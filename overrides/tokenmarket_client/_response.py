@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
@@ -46,15 +46,34 @@ M = TypeVar("M", bound=_Model)
 B = TypeVar("B", bound="_BinaryBase")
 
 
+def reason(exc: Exception) -> str:
+    """A one-line account of why a body did not parse (pydantic's reports run to many lines)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            found = errors(include_url=False, include_input=False)
+        except TypeError:
+            found = None
+        if found:
+            first = found[0]
+            where = ".".join(str(part) for part in first.get("loc", ())) or "(root)"
+            count = len(found)
+            more = f", and {count - 1} more" if count > 1 else ""
+            noun = "error" if count == 1 else "errors"
+            message = first.get("msg")
+            return f"{type(exc).__name__}: {count} validation {noun}: {where}: {message}{more}"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def invalid_answer(
     response: httpx.Response, body: bytes, name: str, exc: Exception, secret: str | None
 ) -> APIResponseValidationError:
     """The error for a 2xx answer that is not what the spec says: URL, request id, excerpt."""
-    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return APIResponseValidationError(
         f"The {response.status_code} answer to {response.request.method} "
         f"{response.request.url.copy_with(query=None)} is not a valid {name} "
-        f"({type(exc).__name__}: {redact(reason, secret)}); body: {excerpt(body, secret)!r} "
+        f"({redact(reason(exc), secret)}); body: {excerpt(body, secret)!r} "
         f"(request_id={response.headers.get('x-request-id')})",
         response=response,
         body=body,
