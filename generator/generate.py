@@ -221,9 +221,15 @@ def generate_results(spec: Path, package: Path) -> None:
     )
 
 
-def generate_facade_step(spec: Path, build: Path) -> None:
-    """The friendly client: resources, client class, exports (generator/facade.py)."""
-    generate_facade(load_spec(spec), build / CLIENT_PACKAGE)
+def generate_facade_step(spec: Path, build: Path) -> list[str]:
+    """The friendly client: resources, client class, exports (generator/facade.py).
+
+    Returns the files written against the hand-written runtime (the facade's and the result
+    models, whose base class is the runtime's), relative to the build.
+    """
+    written = generate_facade(load_spec(spec), build / CLIENT_PACKAGE)
+    against = [path.relative_to(build).as_posix() for path in written]
+    return sorted([*against, f"{CLIENT_PACKAGE}/schemas.py"])
 
 
 def lay_in_package_files(spec: Path, build: Path) -> None:
@@ -277,7 +283,11 @@ def format_tree(build: Path) -> None:
 
 
 def write_provenance(
-    spec: Path, overrides_dir: Path, build: Path, overrides: dict[str, str]
+    spec: Path,
+    overrides_dir: Path,
+    build: Path,
+    overrides: dict[str, str],
+    on_runtime: list[str],
 ) -> None:
     """PROVENANCE.json: what was generated from what, by which tools and command."""
     inputs = input_files(spec, overrides_dir)
@@ -288,6 +298,8 @@ def write_provenance(
         "tools": {tool: metadata.version(tool) for tool in TOOLS},
         "overrides": overrides,
         "replaceable": sorted(REPLACEABLE),
+        # Generated modules that call the hand-written runtime; no other generated one may.
+        "generated_against_runtime": on_runtime,
     }
     text = json.dumps(provenance, indent=2, sort_keys=True) + "\n"
     (build / "PROVENANCE.json").write_text(text, encoding="utf-8")
@@ -303,14 +315,14 @@ def generate(spec: Path, output: Path, overrides_dir: Path = OVERRIDES_DIR) -> N
         build.mkdir()
         generate_client(spec, build)
         generate_models(spec, build)
-        generate_facade_step(spec, build)
+        on_runtime = generate_facade_step(spec, build)
         lay_in_package_files(spec, build)
         overrides = lay_in_overrides(build, overrides_dir)
         add_headers(build, overrides)
         format_tree(build)
         for cache in build.rglob(".ruff_cache"):
             shutil.rmtree(cache)
-        write_provenance(spec, overrides_dir, build, overrides)
+        write_provenance(spec, overrides_dir, build, overrides, on_runtime)
         if output.exists():
             shutil.rmtree(output)
         shutil.copytree(build, output)
