@@ -322,6 +322,12 @@ def build(spec: Spec, params: GeneratedModule, schemas: GeneratedModule) -> Faca
     aliases: dict[str, str] = {}
     used_params: set[str] = set()
     for operation in spec.operations:
+        for point, hook in operation.sdk_hooks.items():
+            if point not in HOOK_POINTS:
+                raise FacadeError(f"{operation.id}: unknown hook point {point!r}")
+            if hook not in hooks_defined:
+                raise FacadeError(f"{operation.id}: hook {hook!r} is not in {HOOKS_MODULE.name}")
+    for operation in spec.operations:
         *chain, method_name = operation.sdk_name.split(".")
         if not chain:
             raise FacadeError(f"{operation.id}: sdk name {operation.sdk_name!r} has no resource")
@@ -376,11 +382,6 @@ def build(spec: Spec, params: GeneratedModule, schemas: GeneratedModule) -> Faca
             raise FacadeError(f"{operation.id}: its 200 is neither JSON nor binary")
         if chunk is not None and "stream" not in {param.name for param in params_list}:
             raise FacadeError(f"{operation.id}: it streams but its request has no `stream`")
-        for point, hook in operation.sdk_hooks.items():
-            if point not in HOOK_POINTS:
-                raise FacadeError(f"{operation.id}: unknown hook point {point!r}")
-            if hook not in hooks_defined:
-                raise FacadeError(f"{operation.id}: hook {hook!r} is not in {HOOKS_MODULE.name}")
         for name in (result, chunk):
             if name is not None and name not in results:
                 results.append(name)

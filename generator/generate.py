@@ -24,7 +24,7 @@ The result is built in a temporary directory and swapped in whole, so a failed r
 leaves a half-written client behind.
 
 Usage: python -m generator.generate [--spec openapi.yaml] [--output generated_client]
-                                    [--overrides overrides]
+                                    [--overrides overrides] [--facade-only]
 """
 
 from __future__ import annotations
@@ -305,6 +305,39 @@ def write_provenance(
     (build / "PROVENANCE.json").write_text(text, encoding="utf-8")
 
 
+def generate_facade_alone(spec: Path, output: Path) -> list[str]:
+    """Only what the facade step needs and writes, formatted as `generate` formats it.
+
+    The TypedDicts and result models of `spec` are generated into a scratch package, the
+    facade is written there, and the facade's files are copied to `output` (relative paths
+    returned). The golden record of tests/generation is made this way from a toy spec.
+    """
+    spec = spec.resolve()
+    with tempfile.TemporaryDirectory(prefix="tokenmarket-facade-") as scratch:
+        build = Path(scratch) / "build"
+        package = build / CLIENT_PACKAGE
+        package.mkdir(parents=True)
+        run(
+            "datamodel-codegen",
+            "--input",
+            spec,
+            "--output",
+            package / "params.py",
+            *DATAMODEL_COMMON,
+            *DATAMODEL_TYPEDDICT,
+        )
+        generate_results(spec, package)
+        written = generate_facade_step(spec, build)
+        written.remove(f"{CLIENT_PACKAGE}/schemas.py")
+        add_headers(build, {})
+        format_tree(build)
+        for relative in written:
+            target = output / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(build / relative, target)
+        return written
+
+
 def generate(spec: Path, output: Path, overrides_dir: Path = OVERRIDES_DIR) -> None:
     """Build the whole client for `spec` and swap it in at `output`."""
     spec = spec.resolve()
@@ -334,8 +367,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--spec", type=Path, default=ROOT / "openapi.yaml")
     parser.add_argument("--output", type=Path, default=ROOT / "generated_client")
     parser.add_argument("--overrides", type=Path, default=OVERRIDES_DIR)
+    parser.add_argument(
+        "--facade-only", action="store_true", help="write only the facade step's files"
+    )
     args = parser.parse_args(argv)
-    generate(args.spec, args.output, args.overrides)
+    if args.facade_only:
+        generate_facade_alone(args.spec, args.output)
+    else:
+        generate(args.spec, args.output, args.overrides)
     print(f"generate: wrote {args.output}")
 
 

@@ -84,7 +84,7 @@ class AudioSpeechWithRawResponse(SyncAPIResource):
 
 
 class AudioSpeechWithStreamingResponse(SyncAPIResource):
-    """`client.audio.speech.with_streaming_response`: calls whose body is read as it arrives."""
+    """`client.audio.speech.with_streaming_response`: bodies read as they arrive."""
 
     def create(
         self,
@@ -103,7 +103,7 @@ class AudioSpeechWithStreamingResponse(SyncAPIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> StreamingCall[StreamedBinaryResponse]:
-        """`audio.speech.create` as a context manager: the body is read as it arrives, inside the block."""
+        """`audio.speech.create` as a context manager reading the body as it arrives."""
         return StreamingCall(
             lambda: self._client._run(
                 _CREATE_SPEECH_STREAMED,
@@ -257,7 +257,7 @@ class AsyncAudioSpeechWithRawResponse(AsyncAPIResource):
 
 
 class AsyncAudioSpeechWithStreamingResponse(AsyncAPIResource):
-    """`client.audio.speech.with_streaming_response`: calls whose body is read as it arrives."""
+    """`client.audio.speech.with_streaming_response`: bodies read as they arrive."""
 
     def create(
         self,
@@ -276,7 +276,7 @@ class AsyncAudioSpeechWithStreamingResponse(AsyncAPIResource):
         timeout: Timeout | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
     ) -> AsyncStreamingCall[AsyncStreamedBinaryResponse]:
-        """`audio.speech.create` as a context manager: the body is read as it arrives, inside the block."""
+        """`audio.speech.create` as a context manager reading the body as it arrives."""
         return AsyncStreamingCall(
             lambda: self._client._run(
                 _CREATE_SPEECH_ASYNC_STREAMED,

@@ -292,7 +292,7 @@ class ChatCompletionsWithRawResponse(SyncAPIResource):
 
 
 class ChatCompletionsWithStreamingResponse(SyncAPIResource):
-    """`client.chat.completions.with_streaming_response`: calls whose body is read as it arrives."""
+    """`client.chat.completions.with_streaming_response`: bodies read as they arrive."""
 
     @overload
     def create(
@@ -458,7 +458,7 @@ class ChatCompletionsWithStreamingResponse(SyncAPIResource):
         StreamingCall[APIResponse[ChatCompletion]]
         | StreamingCall[APIResponse[Stream[ChatCompletionChunk]]]
     ):
-        """`chat.completions.create` as a context manager: the body is read as it arrives, inside the block."""
+        """`chat.completions.create` as a context manager reading the body as it arrives."""
         if streams(stream, extra_body):
             return StreamingCall(
                 lambda: self._client._run_raw(
@@ -1048,7 +1048,7 @@ class AsyncChatCompletionsWithRawResponse(AsyncAPIResource):
 
 
 class AsyncChatCompletionsWithStreamingResponse(AsyncAPIResource):
-    """`client.chat.completions.with_streaming_response`: calls whose body is read as it arrives."""
+    """`client.chat.completions.with_streaming_response`: bodies read as they arrive."""
 
     @overload
     def create(
@@ -1214,7 +1214,7 @@ class AsyncChatCompletionsWithStreamingResponse(AsyncAPIResource):
         AsyncStreamingCall[AsyncAPIResponse[ChatCompletion]]
         | AsyncStreamingCall[AsyncAPIResponse[AsyncStream[ChatCompletionChunk]]]
     ):
-        """`chat.completions.create` as a context manager: the body is read as it arrives, inside the block."""
+        """`chat.completions.create` as a context manager reading the body as it arrives."""
         if streams(stream, extra_body):
             return AsyncStreamingCall(
                 lambda: self._client._run_raw(
