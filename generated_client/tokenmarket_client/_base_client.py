@@ -277,6 +277,36 @@ class BaseClient(Generic[HttpxClientT]):
         self._owns_client = False
         self._per_request_headers = dict(self._default_headers)
 
+    def copy(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> Self:
+        """A client like this one with the given options replaced, sharing its connection pool.
+
+        `default_headers` are added to this client's. Closing the copy leaves the pool open;
+        closing this client closes it for both.
+        """
+        clone = type(self).__new__(type(self))
+        clone._copy_from(
+            self,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            retry_policy=retry_policy,
+        )
+        return clone
+
+    with_options = copy
+    """`client.with_options(timeout=5).chat.completions.create(...)`: `copy` by its openai name."""
+
     # -- building -------------------------------------------------------------------------
 
     def _build_request(
@@ -448,36 +478,6 @@ class SyncClientCore(BaseClient[httpx.Client]):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-    def copy(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        retry_policy: RetryPolicy | None = None,
-    ) -> Self:
-        """A client like this one with the given options replaced, sharing its connection pool.
-
-        `default_headers` are added to this client's. Closing the copy leaves the pool open;
-        closing this client closes it for both.
-        """
-        clone = type(self).__new__(type(self))
-        clone._copy_from(
-            self,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            retry_policy=retry_policy,
-        )
-        return clone
-
-    with_options = copy
-    """`client.with_options(timeout=5).chat.completions.create(...)`: `copy` by its openai name."""
 
     def _init_http(self, http_client: httpx.Client | None) -> None:
         if http_client is None:
@@ -668,36 +668,6 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
-
-    def copy(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        timeout: Timeout | NotGiven = NOT_GIVEN,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        retry_policy: RetryPolicy | None = None,
-    ) -> Self:
-        """A client like this one with the given options replaced, sharing its connection pool.
-
-        `default_headers` are added to this client's. Closing the copy leaves the pool open;
-        closing this client closes it for both.
-        """
-        clone = type(self).__new__(type(self))
-        clone._copy_from(
-            self,
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            retry_policy=retry_policy,
-        )
-        return clone
-
-    with_options = copy
-    """`client.with_options(timeout=5).chat.completions.create(...)`: `copy` by its openai name."""
 
     def _init_http(self, http_client: httpx.AsyncClient | None) -> None:
         if http_client is None:
