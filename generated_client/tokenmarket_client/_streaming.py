@@ -187,7 +187,8 @@ class Stream(_StreamBase[T]):
 
     def _events(self) -> Iterator[T]:
         response = self.response
-        decode = self._decode
+        # The model validates each event's bytes directly; `_decode` only sees what failed.
+        parse, decode = self._parse, self._decode
         feed = SSEDecoder().feed
         try:
             for raw in response.iter_bytes():
@@ -195,7 +196,13 @@ class Stream(_StreamBase[T]):
                     if data == DONE:
                         self.done = True
                         return
-                    chunk = decode(event, data)
+                    if event == "error":
+                        chunk = decode(event, data)  # raises the typed error
+                    else:
+                        try:
+                            chunk = parse(data)
+                        except ValueError:
+                            chunk = decode(event, data)  # raises: an envelope, or invalid
                     self.chunks_received += 1
                     yield chunk
                     if self._closed:
@@ -256,7 +263,8 @@ class AsyncStream(_StreamBase[T]):
 
     async def _events(self) -> AsyncIterator[T]:
         response = self.response
-        decode = self._decode
+        # The model validates each event's bytes directly; `_decode` only sees what failed.
+        parse, decode = self._parse, self._decode
         feed = SSEDecoder().feed
         try:
             async for raw in response.aiter_bytes():
@@ -264,7 +272,13 @@ class AsyncStream(_StreamBase[T]):
                     if data == DONE:
                         self.done = True
                         return
-                    chunk = decode(event, data)
+                    if event == "error":
+                        chunk = decode(event, data)  # raises the typed error
+                    else:
+                        try:
+                            chunk = parse(data)
+                        except ValueError:
+                            chunk = decode(event, data)  # raises: an envelope, or invalid
                     self.chunks_received += 1
                     yield chunk
                     if self._closed:

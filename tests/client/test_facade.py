@@ -15,7 +15,7 @@ from tokenmarket_client.schemas import ChatCompletionMessage
 from generator.spec import load_spec
 
 from .conftest import KEY, MESSAGES, close, make_client, resolve
-from .loopback import LoopbackServer, respond_json
+from .loopback import LoopbackServer, event_stream, respond_json
 
 pytestmark = pytest.mark.anyio
 
@@ -229,3 +229,36 @@ def test_a_misspelt_keyword_is_refused_before_sending() -> None:
     client = TokenMarket(api_key=KEY, http_client=httpx.Client(transport=transport))
     with pytest.raises(TypeError, match="max_token"):
         client.chat.completions.create(model="m", messages=[], max_token=5)  # type: ignore[call-overload]
+
+
+async def test_with_streaming_response_of_a_streamed_operation(
+    mode: str, server: LoopbackServer
+) -> None:
+    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    events = [
+        b"data: " + json.dumps({**chunk, "choices": []}).encode() + b"\n\n",
+        b"data: [DONE]\n\n",
+    ]
+    server.push(respond_json(200, PLAIN_ANSWER), event_stream(events))
+    client = make_client(mode, server.url)
+    try:
+        call = client.chat.completions.with_streaming_response.create(model="m", messages=MESSAGES)
+        if mode == "sync":
+            with call as response:
+                assert response.parse().id == "chatcmpl-3"
+        else:
+            async with call as response:
+                await response.read()  # an async body is read before `parse()`
+                assert response.parse().id == "chatcmpl-3"
+        streamed = client.chat.completions.with_streaming_response.create(
+            model="m", messages=MESSAGES, stream=True
+        )
+        if mode == "sync":
+            with streamed as response:
+                assert [c.id for c in response.parse()] == ["c"]
+        else:
+            async with streamed as response:
+                assert [c.id async for c in response.parse()] == ["c"]
+    finally:
+        await close(client)
+    assert server.requests[1].headers["accept"] == "text/event-stream"
