@@ -191,7 +191,7 @@ class Stream(_StreamBase[T]):
         parse, decode = self._parse, self._decode
         feed = SSEDecoder().feed
         try:
-            for raw in response.iter_bytes():
+            for raw in _body(response):
                 for event, data in feed(raw):
                     if data == DONE:
                         self.done = True
@@ -267,7 +267,7 @@ class AsyncStream(_StreamBase[T]):
         parse, decode = self._parse, self._decode
         feed = SSEDecoder().feed
         try:
-            async for raw in response.aiter_bytes():
+            async for raw in _abody(response):
                 for event, data in feed(raw):
                     if data == DONE:
                         self.done = True
@@ -299,6 +299,21 @@ class AsyncStream(_StreamBase[T]):
         async for chunk in self:
             accumulator.add(chunk)
         return accumulator.completion(headers=self.headers)
+
+
+def _identity(response: httpx.Response) -> bool:
+    """Whether the body arrives as sent (no Content-Encoding): then httpx's decoding layer
+    (a decoder and a re-chunker per network read) has nothing to do and is skipped."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    return encoding == "identity" and not response.is_stream_consumed
+
+
+def _body(response: httpx.Response) -> Iterator[bytes]:
+    return response.iter_raw() if _identity(response) else response.iter_bytes()
+
+
+def _abody(response: httpx.Response) -> AsyncIterator[bytes]:
+    return response.aiter_raw() if _identity(response) else response.aiter_bytes()
 
 
 async def _nothing() -> AsyncIterator[Any]:

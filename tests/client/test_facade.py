@@ -262,3 +262,27 @@ async def test_with_streaming_response_of_a_streamed_operation(
     finally:
         await close(client)
     assert server.requests[1].headers["accept"] == "text/event-stream"
+
+
+async def test_a_compressed_event_stream_is_decoded(mode: str, server: LoopbackServer) -> None:
+    """Streams read the raw body only when it is not encoded; a gzip stream goes through
+    httpx's decoder."""
+    import gzip
+
+    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    events = b"".join(
+        b"data: " + json.dumps({**chunk, "id": f"c{n}", "choices": []}).encode() + b"\n\n"
+        for n in range(3)
+    )
+    packed = gzip.compress(events + b"data: [DONE]\n\n")
+    pieces = [packed[:10], packed[10:]]
+    server.push(event_stream(pieces, headers={"content-encoding": "gzip"}))
+    client = make_client(mode, server.url)
+    try:
+        stream = await resolve(
+            client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+        )
+        ids = [c.id async for c in stream] if mode == "async" else [c.id for c in stream]
+    finally:
+        await close(client)
+    assert ids == ["c0", "c1", "c2"]
