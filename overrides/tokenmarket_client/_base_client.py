@@ -187,6 +187,7 @@ class BaseClient(Generic[HttpxClientT]):
     _client: HttpxClientT
     _owns_client: bool
     _per_request_headers: dict[str, str]
+    _default_timeout: Timeout | httpx._client.UseClientDefault
     _path_prefix: str = ""
     """The leading segment every path of the spec shares (`/v1`); the generated client sets
     it, so that a base URL ending in it (the openai habit) is accepted as well."""
@@ -275,6 +276,7 @@ class BaseClient(Generic[HttpxClientT]):
         self._client = source._client
         self._owns_client = False
         self._per_request_headers = dict(self._default_headers)
+        self._default_timeout = self.timeout
 
     def copy(
         self,
@@ -346,7 +348,7 @@ class BaseClient(Generic[HttpxClientT]):
             content=_json.dumps(body),
             headers=headers,
             params=dict(extra_query) if extra_query else None,
-            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
+            timeout=self._default_timeout if isinstance(timeout, NotGiven) else timeout,
         )
         for name in removed:
             if name in request.headers:
@@ -485,10 +487,13 @@ class SyncClientCore(BaseClient[httpx.Client]):
             self._client = httpx.Client(headers=self._default_headers, timeout=self.timeout)
             self._owns_client = True
             self._per_request_headers = {}
+            # The pool was made with this timeout: leave it to httpx (no Timeout per request).
+            self._default_timeout = httpx.USE_CLIENT_DEFAULT
         else:
             self._client = http_client
             self._owns_client = False
             self._per_request_headers = dict(self._default_headers)
+            self._default_timeout = self.timeout
 
     def _sleep(self, seconds: float) -> None:
         time.sleep(seconds)
@@ -675,10 +680,13 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
             self._client = httpx.AsyncClient(headers=self._default_headers, timeout=self.timeout)
             self._owns_client = True
             self._per_request_headers = {}
+            # The pool was made with this timeout: leave it to httpx (no Timeout per request).
+            self._default_timeout = httpx.USE_CLIENT_DEFAULT
         else:
             self._client = http_client
             self._owns_client = False
             self._per_request_headers = dict(self._default_headers)
+            self._default_timeout = self.timeout
 
     async def _sleep(self, seconds: float) -> None:
         import anyio  # asyncio or trio, whichever httpx runs on

@@ -87,7 +87,8 @@ def parse_json(response: httpx.Response, cls: type[M], *, secret: str | None = N
         result = cls.model_validate_json(body)
     except ValueError as exc:  # pydantic's ValidationError is one
         raise invalid_answer(response, body, cls.__name__, exc, secret) from exc
-    result._headers = response.headers
+    # Straight into the instance: pydantic's __setattr__ would only get there more slowly.
+    object.__setattr__(result, "_headers", response.headers)
     return result
 
 
