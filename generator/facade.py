@@ -52,12 +52,14 @@ class FacadeError(SpecError):
 
 @dataclass(frozen=True)
 class Param:
-    """One keyword argument: a field of the request schema."""
+    """One keyword argument: a field of the request schema, or a path or query parameter."""
 
     name: str
     annotation: str
     required: bool
     description: str
+    location: str = "body"
+    """`body`, `path` or `query`."""
 
 
 @dataclass
@@ -80,6 +82,20 @@ class Method:
     def streams(self) -> bool:
         """Whether the method gets the `stream` overloads."""
         return self.chunk is not None
+
+    @property
+    def options(self) -> str:
+        """The keyword arguments of its `Operation` besides method, path and parser."""
+        parts = []
+        if "prepare" in self.hooks:
+            parts.append(f"prepare=_hooks.{self.hooks['prepare']}")
+        for location in ("path", "query"):
+            names = tuple(param.name for param in self.params if param.location == location)
+            if names:
+                parts.append(f"{location}_params={names!r}")
+        if self.operation.request_body is None:
+            parts.append("has_body=False")
+        return "".join(f", {part}" for part in parts)
 
     @property
     def has_streaming_response(self) -> bool:
@@ -266,6 +282,47 @@ def stream_chunk_schema(spec: Spec, operation: Operation) -> str | None:
     return found[0]
 
 
+_SIMPLE = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+IDEMPOTENCY_PARAMETER = "idempotency-key"
+"""The header parameter the runtime sends itself (`idempotency_key=`)."""
+
+
+def _parameter_annotation(spec: Spec, schema: Any) -> str:  # noqa: ANN401 (a schema node)
+    """The Python type of a path or query parameter (scalars, enumerations, lists of them)."""
+    schema = spec.resolve(schema or {})
+    if "enum" in schema:
+        return "Literal[" + ", ".join(repr(value) for value in schema["enum"]) + "]"
+    kind = schema.get("type")
+    if kind == "array":
+        return f"list[{_parameter_annotation(spec, schema.get('items'))}]"
+    if isinstance(kind, str) and kind in _SIMPLE:
+        return _SIMPLE[kind]
+    return "str"
+
+
+def _parameters(spec: Spec, operation: Operation) -> list[Param]:
+    """The operation's path and query parameters as keyword arguments."""
+    found = []
+    for parameter in operation.parameters:
+        where, name = parameter.get("in"), str(parameter.get("name", ""))
+        if where == "header" and name.lower() == IDEMPOTENCY_PARAMETER:
+            continue
+        if where not in ("path", "query"):
+            raise FacadeError(f"{operation.id}: {where} parameter {name!r} is not supported")
+        if not name.isidentifier() or name in RESERVED:
+            raise FacadeError(f"{operation.id}: parameter {name!r} cannot be a keyword")
+        found.append(
+            Param(
+                name=name,
+                annotation=_parameter_annotation(spec, parameter.get("schema")),
+                required=where == "path" or bool(parameter.get("required")),
+                description=" ".join(str(parameter.get("description", "")).split()),
+                location=str(where),
+            )
+        )
+    return found
+
+
 def _hook_names() -> set[str]:
     tree = ast.parse(HOOKS_MODULE.read_text(encoding="utf-8"))
     return {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
@@ -372,7 +429,17 @@ def build(spec: Spec, params: GeneratedModule, schemas: GeneratedModule) -> Faca
                         description=_description(spec, prop),
                     )
                 )
-            params_list.sort(key=lambda param: not param.required)
+        if "{" in operation.path and "name" not in operation.sdk:
+            raise FacadeError(
+                f"{operation.id}: a templated path needs x-tokenmarket-sdk.name "
+                "(the default name comes from plain path segments)"
+            )
+        taken = {param.name for param in params_list}
+        for param in _parameters(spec, operation):
+            if param.name in taken:
+                raise FacadeError(f"{operation.id}: {param.name!r} is a field and a parameter")
+            params_list.append(param)
+        params_list.sort(key=lambda param: not param.required)
         chunk_schema = stream_chunk_schema(spec, operation) if operation.streams else None
         chunk = class_name(spec, chunk_schema, schemas, operation.id) if chunk_schema else None
         result = None

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from functools import cache
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeAlias, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -137,6 +138,12 @@ class Operation(Generic[R]):
     accept: str | None = None
     prepare: Prepare | None = None
     """The spec's `x-tokenmarket-sdk.hooks.prepare` hook (`_hooks`), if any."""
+    path_params: tuple[str, ...] = ()
+    """Arguments that fill the path's `{name}` templates (percent-encoded), not the body."""
+    query_params: tuple[str, ...] = ()
+    """Arguments sent in the query string, not the body."""
+    has_body: bool = True
+    """Whether the operation takes a JSON request body."""
 
 
 def given(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -320,10 +327,9 @@ class BaseClient(Generic[HttpxClientT]):
         extra_query: Query | None,
         timeout: Timeout | NotGiven,
     ) -> httpx.Request:
-        headers: dict[str, str] = {
-            "Content-Type": "application/json",
-            IDEMPOTENCY_HEADER: idempotency_key or str(uuid.uuid4()),
-        }
+        headers: dict[str, str] = {IDEMPOTENCY_HEADER: idempotency_key or str(uuid.uuid4())}
+        if operation.has_body:
+            headers["Content-Type"] = "application/json"
         if self._per_request_headers:
             headers = {**self._per_request_headers, **headers}
         if operation.accept is not None:
@@ -336,18 +342,27 @@ class BaseClient(Generic[HttpxClientT]):
                     headers.pop(name, None)
                 else:
                     headers[name] = value
-        path = operation.path
-        url = self._urls.get(path)
-        if url is None:
-            # Parsed once per path: httpx re-parses a string URL on every request (about a
-            # sixth of building one), an `httpx.URL` it takes as it is.
-            url = self._urls[path] = httpx.URL(self.base_url + path)
+        query: dict[str, Any] | None = dict(extra_query) if extra_query else None
+        if operation.path_params or operation.query_params:
+            body = dict(body)
+            filled = {name: quote(str(body.pop(name)), safe="") for name in operation.path_params}
+            found = {name: body.pop(name) for name in operation.query_params if name in body}
+            if found:
+                query = {**found, **(query or {})}
+            url = httpx.URL(self.base_url + operation.path.format_map(filled))
+        else:
+            cached = self._urls.get(operation.path)
+            if cached is None:
+                # Parsed once per path: httpx re-parses a string URL on every request (about
+                # a sixth of building one), an `httpx.URL` it takes as it is.
+                cached = self._urls[operation.path] = httpx.URL(self.base_url + operation.path)
+            url = cached
         request = self._client.build_request(
             operation.method,
             url,
-            content=_json.dumps(body),
+            content=_json.dumps(body) if operation.has_body else None,
             headers=headers,
-            params=dict(extra_query) if extra_query else None,
+            params=query,
             timeout=self._default_timeout if isinstance(timeout, NotGiven) else timeout,
         )
         for name in removed:

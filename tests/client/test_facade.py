@@ -286,3 +286,40 @@ async def test_a_compressed_event_stream_is_decoded(mode: str, server: LoopbackS
     finally:
         await close(client)
     assert ids == ["c0", "c1", "c2"]
+
+
+async def test_path_and_query_parameters_and_no_body(mode: str, server: LoopbackServer) -> None:
+    """What the facade generates for an operation with `{name}` in its path (see the toy
+    spec's `notes.retrieve`): the runtime fills the path, adds the query, sends no body."""
+    from tokenmarket_client._base_client import Operation
+    from tokenmarket_client._response import json_parser
+    from tokenmarket_client.schemas import RerankResponse
+
+    operation = Operation(
+        "GET",
+        "/v1/things/{thing_id}",
+        json_parser(RerankResponse),
+        path_params=("thing_id",),
+        query_params=("verbose",),
+        has_body=False,
+    )
+    server.push(respond_json(200, {"model": "r", "results": []}))
+    client = make_client(mode, server.url)
+    options: dict[str, Any] = {
+        "extra_headers": None,
+        "extra_query": {"trace": "1"},
+        "extra_body": None,
+        "timeout": 5.0,
+        "idempotency_key": None,
+    }
+    try:
+        result = await resolve(
+            client._run(operation, {"thing_id": "a/b c", "verbose": True}, **options)
+        )
+    finally:
+        await close(client)
+    assert result.model == "r"
+    seen = server.requests[0]
+    assert (seen.method, seen.path) == ("GET", "/v1/things/a%2Fb%20c?verbose=true&trace=1")
+    assert seen.body == b""
+    assert "content-type" not in seen.headers

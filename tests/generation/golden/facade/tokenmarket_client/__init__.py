@@ -10,7 +10,7 @@ client = TokenMarket()  # reads TOKENMARKET_API_KEY
 Layers, from the top:
 
 - `TokenMarket` / `AsyncTokenMarket` (generated from openapi.yaml by the facade step): one
-  method per operation (`client.notes.completions.create`, `client.sounds.create`, `client.labels.find`),
+  method per operation (`client.notes.completions.create`, `client.notes.retrieve`, `client.sounds.create`, `client.labels.find`),
   keyword arguments listed, streaming, binary audio, typed errors, retries, timeouts.
 - `tokenmarket_client.schemas`: the results, pydantic v2 models (datamodel-code-generator),
   parsed leniently, with `request_id`, `billing`, `rate_limit`, `headers`, `to_dict()`.

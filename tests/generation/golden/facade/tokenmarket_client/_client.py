@@ -38,7 +38,7 @@ class TokenMarket(SyncClientCore):
 
     @cached_property
     def notes(self) -> Notes:
-        """`client.notes`: `notes.completions.create`."""
+        """`client.notes`: `notes.completions.create``notes.retrieve`."""
         from .resources.notes import Notes
 
         return Notes(self)

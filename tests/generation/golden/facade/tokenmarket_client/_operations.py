@@ -11,6 +11,7 @@ from typing import Final
 
 OPERATIONS: Final[dict[str, str]] = {
     "notes.completions.create": "createNoteCompletion",
+    "notes.retrieve": "getNote",
     "sounds.create": "createSound",
     "labels.find": "searchLabels",
 }

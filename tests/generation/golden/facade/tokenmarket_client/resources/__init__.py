@@ -2,5 +2,5 @@
 """The friendly client's resources, one module per top-level attribute of `TokenMarket`.
 
 Generated from openapi.yaml by the facade step (generator/facade.py); every operation of the
-spec is a method here: `notes.completions.create`, `sounds.create`, `labels.find`.
+spec is a method here: `notes.completions.create`, `notes.retrieve`, `sounds.create`, `labels.find`.
 """
