@@ -338,6 +338,8 @@ def _docstring(operation: Operation, params: list[Param]) -> str:
             text = f"{param.name}: {param.description or '(no description)'}"
             wrapped = textwrap.wrap(text, width=88, subsequent_indent="    ")
             lines += [f"    {line}" for line in wrapped]
+    for point, hook in operation.sdk_hooks.items():
+        lines += ["", f"Hook ({point}): `tokenmarket_client._hooks.{hook}`, named in the spec."]
     lines += [
         "",
         "Every method also takes `extra_headers`, `extra_query`, `extra_body` (what the spec",

@@ -112,6 +112,8 @@ class Embeddings(SyncAPIResource):
             provider: The upstream route to use, for example `dataeyes`. Optional: without it
                 TokenMarket uses its routing policy or the model's default provider.
 
+        Hook (prepare): `tokenmarket_client._hooks.ask_base64_embeddings`, named in the spec.
+
         Every method also takes `extra_headers`, `extra_query`, `extra_body` (what the spec
         does not list), `timeout` and `idempotency_key`.
         """
@@ -208,6 +210,8 @@ class AsyncEmbeddings(AsyncAPIResource):
             user: An id of the end user, for abuse monitoring.
             provider: The upstream route to use, for example `dataeyes`. Optional: without it
                 TokenMarket uses its routing policy or the model's default provider.
+
+        Hook (prepare): `tokenmarket_client._hooks.ask_base64_embeddings`, named in the spec.
 
         Every method also takes `extra_headers`, `extra_query`, `extra_body` (what the spec
         does not list), `timeout` and `idempotency_key`.
