@@ -347,7 +347,7 @@ async def test_raw_responses(mode: str, server: LoopbackServer) -> None:
             client.embeddings.with_raw_response.create(model="e", input="a")
         )
         assert [item.embedding for item in raw_embeddings.parse().data] == VECTORS
-        raw_images = await resolve(client.images.with_raw_response.generate(prompt="p"))
+        raw_images = await resolve(client.images.with_raw_response.generate(prompt="p", model="i"))
         assert raw_images.parse().data == []
         raw_rerank = await resolve(
             client.rerank.with_raw_response.create(model="r", query="q", documents=["a"])

@@ -79,7 +79,8 @@ def maybe_streamed(client: TokenMarket, stream: bool) -> None:
 def other_operations(client: TokenMarket) -> None:
     assert_type(client.embeddings.create(model="e", input=["a", "b"]), CreateEmbeddingResponse)
     assert_type(client.embeddings.create(model="e", input="a").data[0].embedding, list[float] | str)
-    assert_type(client.images.generate(prompt="fox", size="1024x1024"), ImagesResponse)
+    image = client.images.generate(prompt="fox", model="gpt-image-1", size="1024x1024")
+    assert_type(image, ImagesResponse)
     assert_type(client.rerank.create(model="r", query="q", documents=["a"]), RerankResponse)
     assert_type(client.video.generations.create(model="v", prompt="p"), VideoTask)
     speech = client.audio.speech.create(model="t", input="Hi", voice="alloy", response_format="wav")
@@ -137,7 +138,7 @@ def mistakes(client: TokenMarket) -> None:
     client.audio.speech.create(model="t", input="Hi", voice="alloy", response_format="ogg")  # type: ignore[arg-type]
     client.rerank.create(model="r", query="q")  # type: ignore[call-arg]
     client.embeddings.create(model="e", input="a", dimension=3)  # type: ignore[call-arg]
-    client.images.generate(prompt="fox", max_retries=0)  # type: ignore[call-arg]
+    client.images.generate(prompt="fox", model="i", max_retries=0)  # type: ignore[call-arg]
     client.chat.completions.create(model="m", messages=[], max_token=5)  # type: ignore[call-overload]
     client.chat.completions.create(model="m", messages=[], stream="yes")  # type: ignore[call-overload]
     print(client.audio.speech.create(model="t", input="Hi", voice="alloy").choices)  # type: ignore[attr-defined]
