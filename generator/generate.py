@@ -5,22 +5,27 @@ Steps, in order (each is deterministic, so the same inputs give byte-identical o
 1. openapi-python-client writes the attrs + httpx client package `tokenmarket_client`; the
    models' per-call imports are hoisted to module level where no import cycle needs them
    (generator/hoist_imports.py: `from_dict` of a stream chunk 2.8x faster).
-2. datamodel-code-generator writes pydantic v2 models of every schema (`tokenmarket_models`,
-   for the mock gateway and for users who prefer pydantic) and TypedDicts of every schema
-   (`tokenmarket_client/params.py`, so dict literals passed to the client type-check).
-3. The distribution files in generator/package/ are laid in (pyproject.toml, README.md; the
+2. datamodel-code-generator writes, from every schema, three things: strict pydantic v2 models
+   (`tokenmarket_models`, for the mock gateway's request validation), TypedDicts
+   (`tokenmarket_client/params.py`, so dict literals passed to the client type-check), and
+   the client's results (`tokenmarket_client/schemas.py`: pydantic v2 models parsed
+   leniently, on the runtime's base class `tokenmarket_client._models.BaseModel`).
+3. The facade step (generator/facade.py, Jinja templates in generator/templates/) writes the
+   friendly client from the spec: `resources/`, `_client.py`, `_aliases.py`,
+   `_operations.py` and the package's `__init__.py`.
+4. The distribution files in generator/package/ are laid in (pyproject.toml, README.md; the
    version from generator/package/VERSION) with the repository's LICENSE.
-4. The hand-written modules under overrides/ are laid in, mirroring the package layout.
-   An override may add a module; it may replace a generated one only if that file is listed
-   in REPLACEABLE below, so a template change upstream can never be silently shadowed.
-5. Every Python file gets a first line saying who wrote it, then the pinned ruff formats all.
-6. PROVENANCE.json records the sha256 of every input, the tool versions and the command.
+5. The hand-written runtime under overrides/ is laid in, mirroring the package layout. An
+   override may only add a module; it may replace a generated one only if that file is listed
+   in REPLACEABLE below (empty: the overlay is purely additive).
+6. Every Python file gets a first line saying who wrote it, then the pinned ruff formats all.
+7. PROVENANCE.json records the sha256 of every input, the tool versions and the command.
 
 The result is built in a temporary directory and swapped in whole, so a failed run never
 leaves a half-written client behind.
 
 Usage: python -m generator.generate [--spec openapi.yaml] [--output generated_client]
-                                    [--overrides overrides]
+                                    [--overrides overrides] [--facade-only]
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from generator.facade import generate_facade
 from generator.hoist_imports import hoist_model_imports
 from generator.spec import load_spec
 
@@ -48,13 +54,11 @@ CLIENT_PACKAGE = "tokenmarket_client"
 MODELS_PACKAGE = "tokenmarket_models"
 COMMAND = "nox -s generate"
 
-# Generated files that an override is allowed to replace, with the reason.
-REPLACEABLE = {
-    # The package's front door: exports the friendly facade and the error classes.
-    f"{CLIENT_PACKAGE}/__init__.py",
-}
+# Generated files that an override is allowed to replace, with the reason. None: everything
+# per operation is generated, and the hand-written runtime only adds modules.
+REPLACEABLE: frozenset[str] = frozenset()
 
-TOOLS = ("openapi-python-client", "datamodel-code-generator", "ruff", "pydantic")
+TOOLS = ("openapi-python-client", "datamodel-code-generator", "ruff", "pydantic", "jinja2")
 
 # datamodel-code-generator options shared by both outputs. Field and schema descriptions
 # become docstrings; titles name the classes; single-branch roots collapse into their users.
@@ -83,6 +87,17 @@ DATAMODEL_PYDANTIC = [
     "--capitalise-enum-members",
     "--enum-field-as-literal=one",
 ]
+# The client's results: lenient for forward compatibility. An absent optional field is None
+# (no MISSING sentinel, no strict nullability), enumerations are open strings, extra fields
+# are kept; the base class adds headers, `to_dict()` and the rest (overrides/.../_models.py).
+DATAMODEL_RESULTS = [
+    "--output-model-type=pydantic_v2.BaseModel",
+    "--target-pydantic-version=2.14",
+    "--allow-extra-fields",
+    "--ignore-enum-constraints",
+    "--enum-field-as-literal=one",
+    f"--base-class={CLIENT_PACKAGE}._models.BaseModel",
+]
 DATAMODEL_TYPEDDICT = [
     "--output-model-type=typing.TypedDict",
     "--enum-field-as-literal=all",
@@ -95,7 +110,15 @@ def sha256_file(path: Path) -> str:
 
 
 # The files of generator/ whose content decides the output (the checker, for one, does not).
-GENERATOR_INPUTS = ("generate.py", "hoist_imports.py", "openapi-python-client.yaml", "package")
+GENERATOR_INPUTS = (
+    "generate.py",
+    "spec.py",
+    "facade.py",
+    "templates",
+    "hoist_imports.py",
+    "openapi-python-client.yaml",
+    "package",
+)
 
 
 def input_files(spec: Path, overrides_dir: Path = OVERRIDES_DIR) -> dict[str, Path]:
@@ -183,6 +206,31 @@ def generate_models(spec: Path, build: Path) -> None:
         *DATAMODEL_COMMON,
         *DATAMODEL_TYPEDDICT,
     )
+    generate_results(spec, build / CLIENT_PACKAGE)
+
+
+def generate_results(spec: Path, package: Path) -> None:
+    """datamodel-code-generator: the client's result models (`schemas.py`), parsed leniently."""
+    run(
+        "datamodel-codegen",
+        "--input",
+        spec,
+        "--output",
+        package / "schemas.py",
+        *DATAMODEL_COMMON,
+        *DATAMODEL_RESULTS,
+    )
+
+
+def generate_facade_step(spec: Path, build: Path) -> list[str]:
+    """The friendly client: resources, client class, exports (generator/facade.py).
+
+    Returns the files written against the hand-written runtime (the facade's and the result
+    models, whose base class is the runtime's), relative to the build.
+    """
+    written = generate_facade(load_spec(spec), build / CLIENT_PACKAGE)
+    against = [path.relative_to(build).as_posix() for path in written]
+    return sorted([*against, f"{CLIENT_PACKAGE}/schemas.py"])
 
 
 def client_version() -> str:
@@ -251,7 +299,11 @@ def format_tree(build: Path) -> None:
 
 
 def write_provenance(
-    spec: Path, overrides_dir: Path, build: Path, overrides: dict[str, str]
+    spec: Path,
+    overrides_dir: Path,
+    build: Path,
+    overrides: dict[str, str],
+    on_runtime: list[str],
 ) -> None:
     """PROVENANCE.json: what was generated from what, by which tools and command."""
     inputs = input_files(spec, overrides_dir)
@@ -267,9 +319,44 @@ def write_provenance(
         "tools": {tool: metadata.version(tool) for tool in TOOLS},
         "overrides": overrides,
         "replaceable": sorted(REPLACEABLE),
+        # Generated modules that call the hand-written runtime; no other generated one may.
+        "generated_against_runtime": on_runtime,
     }
     text = json.dumps(provenance, indent=2, sort_keys=True) + "\n"
     (build / "PROVENANCE.json").write_text(text, encoding="utf-8")
+
+
+def generate_facade_alone(spec: Path, output: Path) -> list[str]:
+    """Only what the facade step needs and writes, formatted as `generate` formats it.
+
+    The TypedDicts and result models of `spec` are generated into a scratch package, the
+    facade is written there, and the facade's files are copied to `output` (relative paths
+    returned). The golden record of tests/generation is made this way from a toy spec.
+    """
+    spec = spec.resolve()
+    with tempfile.TemporaryDirectory(prefix="tokenmarket-facade-") as scratch:
+        build = Path(scratch) / "build"
+        package = build / CLIENT_PACKAGE
+        package.mkdir(parents=True)
+        run(
+            "datamodel-codegen",
+            "--input",
+            spec,
+            "--output",
+            package / "params.py",
+            *DATAMODEL_COMMON,
+            *DATAMODEL_TYPEDDICT,
+        )
+        generate_results(spec, package)
+        written = generate_facade_step(spec, build)
+        written.remove(f"{CLIENT_PACKAGE}/schemas.py")
+        add_headers(build, {})
+        format_tree(build)
+        for relative in written:
+            target = output / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(build / relative, target)
+        return written
 
 
 def generate(spec: Path, output: Path, overrides_dir: Path = OVERRIDES_DIR) -> None:
@@ -282,13 +369,14 @@ def generate(spec: Path, output: Path, overrides_dir: Path = OVERRIDES_DIR) -> N
         build.mkdir()
         generate_client(spec, build)
         generate_models(spec, build)
+        on_runtime = generate_facade_step(spec, build)
         lay_in_package_files(spec, build)
         overrides = lay_in_overrides(build, overrides_dir)
         add_headers(build, overrides)
         format_tree(build)
         for cache in build.rglob(".ruff_cache"):
             shutil.rmtree(cache)
-        write_provenance(spec, overrides_dir, build, overrides)
+        write_provenance(spec, overrides_dir, build, overrides, on_runtime)
         if output.exists():
             shutil.rmtree(output)
         shutil.copytree(build, output)
@@ -300,8 +388,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--spec", type=Path, default=ROOT / "openapi.yaml")
     parser.add_argument("--output", type=Path, default=ROOT / "generated_client")
     parser.add_argument("--overrides", type=Path, default=OVERRIDES_DIR)
+    parser.add_argument(
+        "--facade-only", action="store_true", help="write only the facade step's files"
+    )
     args = parser.parse_args(argv)
-    generate(args.spec, args.output, args.overrides)
+    if args.facade_only:
+        generate_facade_alone(args.spec, args.output)
+    else:
+        generate(args.spec, args.output, args.overrides)
     print(f"generate: wrote {args.output}")
 
 

@@ -272,6 +272,16 @@ def _read_envelope(data: object) -> tuple[ErrorDetail | None, dict[str, str | No
     return detail, fields
 
 
+def _request_line(response: httpx.Response) -> str:
+    """`POST https://host/api/v1/chat/completions`: the full URL, never its query or userinfo."""
+    try:
+        request = response.request
+    except RuntimeError:  # a response made by hand, without a request
+        return "(unknown request)"
+    url = request.url.copy_with(query=None, fragment=None, username=None, password=None)
+    return f"{request.method} {url}"
+
+
 def make_status_error(
     response: httpx.Response,
     body: bytes,
@@ -289,18 +299,19 @@ def make_status_error(
             envelope = None
     request_id = response.headers.get("x-request-id")
     where = "error event in the stream" if in_stream else f"{status} {response.reason_phrase}"
+    at = f" at {_request_line(response)}"
     if envelope is None:
         cls = error_class(status, None)
         shown = excerpt(body, secret)
         what = f"non-envelope body: {shown!r}" if shown else "empty body"
-        message = f"{where}, {what} (request_id={request_id})"
+        message = f"{where}, {what} (request_id={request_id}){at}"
         return cls(message, response=response, body=body)
     detail, fields = envelope
     code = fields["code"]
     text = redact(fields["message"] or "(no message)", secret)
     labels = [f"{name}={fields[name]}" for name in ("type", "code", "param") if fields[name]]
     labels.append(f"request_id={request_id}")
-    message = f"{where}: {text} ({', '.join(labels)})"
+    message = f"{where}: {text} ({', '.join(labels)}){at}"
     return error_class(status, code)(
         message,
         response=response,

@@ -2,11 +2,11 @@
 
 Every call goes the same way:
 
-1. The operation's generated `_get_kwargs()` gives the method, the path, the body and the
-   header parameters (`Idempotency-Key`, `Content-Type`). The body is the caller's dict as
-   given (typed statically by the generated TypedDicts), merged with `extra_body`; it is not
-   round-tripped through the generated attrs model, which would cost more than the rest of
-   the call and drop nothing but time.
+1. The generated resource method (`tokenmarket_client.resources`) passes its `Operation` (the
+   method and path from the spec, how to read the answer, the named hook if the spec gives
+   one) and the keyword arguments it was called with. The body is those arguments minus the
+   ones not given, merged with `extra_body`; models in it (a result passed back) are encoded
+   as the spec asks (`_models.to_request`). `extra_query` becomes the query string.
 2. One `httpx.Request` is built and sent up to `1 + max_retries` times. Connection errors,
    timeouts, 408, 409, 429 and 5xx are retried after a delay: the server's `retry-after-ms` or
    `Retry-After` (seconds or HTTP date) when it gives one and it is at most
@@ -32,7 +32,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeAlias, TypeVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeAlias, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -50,7 +52,7 @@ from ._exceptions import (
 from ._headers import retry_after
 
 if TYPE_CHECKING:
-    from ._response import APIResponse
+    from ._response import APIResponse, AsyncAPIResponse
 
 log: Final = logging.getLogger("tokenmarket_client")
 
@@ -115,33 +117,43 @@ class RetryPolicy:
         return delay * (1.0 - self.jitter * random.random())  # noqa: S311 (jitter, not crypto)
 
 
-class _Body:
-    """Stands in for a generated request model: `_get_kwargs` only calls `to_dict()`."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = data
-
-    def to_dict(self) -> dict[str, Any]:
-        return self._data
-
-
-GetKwargs: TypeAlias = Callable[..., dict[str, Any]]
 Body: TypeAlias = Mapping[str, Any]
 """Extra JSON body fields, merged over the typed ones (they win)."""
+Query: TypeAlias = Mapping[str, str | int | float | bool]
+"""Extra query-string parameters."""
+Prepare: TypeAlias = Callable[[dict[str, Any]], "Callable[[Any, httpx.Response, str], Any] | None"]
+"""A named hook run on the body before sending; it may return a post-parser for the result."""
 
 
 @dataclass(frozen=True, slots=True)
 class Operation(Generic[R]):
-    """One way of calling one operation: its generated `_get_kwargs` and how to read the answer."""
+    """One way of calling one operation: where it is, and how to read the answer."""
 
-    get_kwargs: GetKwargs
+    method: str
+    path: str
     parse: Callable[[httpx.Response, str], R]
     """Makes the result from a 2xx response (read, unless `stream`) and the key to redact."""
     stream: bool = False
     """Keep the body unread: the result reads it (an event stream, streamed audio)."""
     accept: str | None = None
+    prepare: Prepare | None = None
+    """The spec's `x-tokenmarket-sdk.hooks.prepare` hook (`_hooks`), if any."""
+    path_params: tuple[str, ...] = ()
+    """Arguments that fill the path's `{name}` templates (percent-encoded), not the body."""
+    query_params: tuple[str, ...] = ()
+    """Arguments sent in the query string, not the body."""
+    has_body: bool = True
+    """Whether the operation takes a JSON request body."""
+
+
+def given(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of a call that were given (NOT_GIVEN ones dropped)."""
+    return {key: value for key, value in params.items() if value is not NOT_GIVEN}
+
+
+def display_url(url: httpx.URL) -> str:
+    """Scheme, host, port and path of a URL, for messages (no query, no credentials)."""
+    return str(url.copy_with(query=None, fragment=None, username=None, password=None))
 
 
 @cache
@@ -163,7 +175,7 @@ def _connection_error(
 ) -> tuple[APIConnectionError, bool]:
     """The error to raise for a transport failure, and whether a retry may help."""
     reason = redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, secret)
-    where = f"{request.method} {request.url.path}"
+    where = f"{request.method} {display_url(request.url)}"
     tried = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"{where} timed out {tried} ({reason})", request=request), True
@@ -182,12 +194,16 @@ class BaseClient(Generic[HttpxClientT]):
     _client: HttpxClientT
     _owns_client: bool
     _per_request_headers: dict[str, str]
+    _default_timeout: Timeout | httpx._client.UseClientDefault
+    _path_prefix: str = ""
+    """The leading segment every path of the spec shares (`/v1`); the generated client sets
+    it, so that a base URL ending in it (the openai habit) is accepted as well."""
 
-    def __init__(
+    def _configure(
         self,
         *,
         api_key: str | None,
-        base_url: str | None,
+        base_url: str | httpx.URL | None,
         timeout: Timeout | NotGiven,
         max_retries: int,
         default_headers: Mapping[str, str] | None,
@@ -200,8 +216,9 @@ class BaseClient(Generic[HttpxClientT]):
                 f"No API key: pass api_key= or set the {API_KEY_ENV} environment variable."
             )
         self.api_key = api_key
-        base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-        self.base_url = str(base_url).rstrip("/")
+        self.base_url = self._normalize_base_url(
+            str(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
+        )
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
         self.max_retries = max_retries
@@ -212,12 +229,25 @@ class BaseClient(Generic[HttpxClientT]):
             keep = given is not None and given != httpx.Timeout(5.0)
             timeout = given if keep else DEFAULT_TIMEOUT
         self.timeout = timeout
+        self._custom_headers = dict(default_headers or {})
         self._default_headers = {
             "Authorization": f"Bearer {api_key}",
             "User-Agent": _user_agent(),
-            **(default_headers or {}),
+            **self._custom_headers,
         }
-        self._urls: dict[str, str] = {}
+        self._urls: dict[str, httpx.URL] = {}
+
+    def _normalize_base_url(self, base_url: str) -> str:
+        """The base URL without a trailing slash nor the spec's path prefix (`/v1`).
+
+        Canonical is the form without it (`https://cloud.hopegate.ai/api`); with it, the
+        paths of the spec (`/v1/chat/completions`) would otherwise be doubled.
+        """
+        url = base_url.rstrip("/")
+        prefix = self._path_prefix
+        if prefix and url.endswith(prefix):
+            url = url[: -len(prefix)].rstrip("/")
+        return url
 
     def __repr__(self) -> str:
         # Never the key, not even a part of it.
@@ -226,29 +256,84 @@ class BaseClient(Generic[HttpxClientT]):
             f"timeout={self.timeout!r})"
         )
 
+    def _copy_from(
+        self,
+        source: BaseClient[HttpxClientT],
+        *,
+        api_key: str | None,
+        base_url: str | httpx.URL | None,
+        timeout: Timeout | NotGiven,
+        max_retries: int | None,
+        default_headers: Mapping[str, str] | None,
+        retry_policy: RetryPolicy | None,
+    ) -> None:
+        """Configure `self` as `source` with some options replaced, on `source`'s pool."""
+        headers = {**source._custom_headers, **(default_headers or {})}
+        self._configure(
+            api_key=api_key if api_key is not None else source.api_key,
+            base_url=base_url if base_url is not None else source.base_url,
+            timeout=source.timeout if isinstance(timeout, NotGiven) else timeout,
+            max_retries=source.max_retries if max_retries is None else max_retries,
+            default_headers=headers,
+            retry_policy=retry_policy or source.retry_policy,
+            http_client_timeout=None,
+        )
+        # The pool is shared and stays `source`'s to close; the key and headers of the copy
+        # travel with each request, over the pool's defaults.
+        self._client = source._client
+        self._owns_client = False
+        self._per_request_headers = dict(self._default_headers)
+        self._default_timeout = self.timeout
+
+    def copy(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> Self:
+        """A client like this one with the given options replaced, sharing its connection pool.
+
+        `default_headers` are added to this client's. Closing the copy leaves the pool open;
+        closing this client closes it for both.
+        """
+        clone = type(self).__new__(type(self))
+        clone._copy_from(
+            self,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            retry_policy=retry_policy,
+        )
+        return clone
+
+    with_options = copy
+    """`client.with_options(timeout=5).chat.completions.create(...)`: `copy` by its openai name."""
+
     # -- building -------------------------------------------------------------------------
 
     def _build_request(
         self,
-        get_kwargs: GetKwargs,
-        params: dict[str, Any],
+        operation: Operation[Any],
+        body: dict[str, Any],
         *,
         idempotency_key: str | None,
         extra_headers: Headers | None,
-        extra_body: Mapping[str, Any] | None,
+        extra_query: Query | None,
         timeout: Timeout | NotGiven,
-        accept: str | None,
     ) -> httpx.Request:
-        if extra_body:
-            params.update(extra_body)
-        kwargs = get_kwargs(
-            body=_Body(params), idempotency_key=idempotency_key or str(uuid.uuid4())
-        )
-        headers: dict[str, str] = kwargs.pop("headers", {})
+        headers: dict[str, str] = {IDEMPOTENCY_HEADER: idempotency_key or str(uuid.uuid4())}
+        if operation.has_body:
+            headers["Content-Type"] = "application/json"
         if self._per_request_headers:
             headers = {**self._per_request_headers, **headers}
-        if accept is not None:
-            headers["Accept"] = accept
+        if operation.accept is not None:
+            headers["Accept"] = operation.accept
         removed: list[str] = []
         if extra_headers:
             for name, value in extra_headers.items():
@@ -257,22 +342,46 @@ class BaseClient(Generic[HttpxClientT]):
                     headers.pop(name, None)
                 else:
                     headers[name] = value
-        path: str = kwargs.pop("url")
-        url = self._urls.get(path)
-        if url is None:
-            url = self._urls[path] = self.base_url + path
-        if "json" in kwargs:
-            kwargs["content"] = _json.dumps(kwargs.pop("json"))
+        query: dict[str, Any] | None = dict(extra_query) if extra_query else None
+        if operation.path_params or operation.query_params:
+            body = dict(body)
+            filled = {name: quote(str(body.pop(name)), safe="") for name in operation.path_params}
+            found = {name: body.pop(name) for name in operation.query_params if name in body}
+            if found:
+                query = {**found, **(query or {})}
+            url = httpx.URL(self.base_url + operation.path.format_map(filled))
+        else:
+            cached = self._urls.get(operation.path)
+            if cached is None:
+                # Parsed once per path: httpx re-parses a string URL on every request (about
+                # a sixth of building one), an `httpx.URL` it takes as it is.
+                cached = self._urls[operation.path] = httpx.URL(self.base_url + operation.path)
+            url = cached
         request = self._client.build_request(
-            url=url,
+            operation.method,
+            url,
+            content=_json.dumps(body) if operation.has_body else None,
             headers=headers,
-            timeout=self.timeout if isinstance(timeout, NotGiven) else timeout,
-            **kwargs,
+            params=query,
+            timeout=self._default_timeout if isinstance(timeout, NotGiven) else timeout,
         )
         for name in removed:
             if name in request.headers:
                 del request.headers[name]
         return request
+
+    def _prepare(
+        self,
+        operation: Operation[Any],
+        params: Mapping[str, Any],
+        extra_body: Body | None,
+    ) -> tuple[dict[str, Any], Callable[[Any, httpx.Response, str], Any] | None]:
+        """The JSON body of a call, and the post-parser its hook asks for (if any)."""
+        body = given(params)
+        if extra_body:
+            body.update(extra_body)
+        post = operation.prepare(body) if operation.prepare is not None else None
+        return body, post
 
     # -- retrying -------------------------------------------------------------------------
 
@@ -317,43 +426,89 @@ class BaseClient(Generic[HttpxClientT]):
             body=body,
         )
 
-    def _options(
-        self,
-        operation: Operation[Any],
-        params: Mapping[str, Any],
-        extra_headers: Headers | None,
-        extra_body: Body | None,
-        timeout: Timeout | NotGiven,
-        idempotency_key: str | None,
-    ) -> httpx.Request:
-        return self._build_request(
-            operation.get_kwargs,
-            dict(params),
-            idempotency_key=idempotency_key,
-            extra_headers=extra_headers,
-            extra_body=extra_body,
-            timeout=timeout,
-            accept=operation.accept,
-        )
-
 
 def _error_reason(response: httpx.Response) -> str:
     request_id = response.headers.get("x-request-id")
     return f"{response.status_code} {response.reason_phrase} (request_id={request_id})"
 
 
+def _finish(
+    operation: Operation[R],
+    post: Callable[[Any, httpx.Response, str], Any] | None,
+    secret: str,
+) -> Callable[[httpx.Response], R]:
+    """How an `APIResponse` makes its result: the operation's parser, then the hook's."""
+
+    def parse(response: httpx.Response) -> R:
+        result = operation.parse(response, secret)
+        return result if post is None else post(result, response, secret)
+
+    return parse
+
+
 class SyncClientCore(BaseClient[httpx.Client]):
-    """The sending half of `TokenMarket`."""
+    """The configuration and sending half of `TokenMarket`."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        """Make a client.
+
+        Args:
+            api_key: the Bearer key; default `TOKENMARKET_API_KEY`. Never shown in a repr or
+                error.
+            base_url: default `TOKENMARKET_BASE_URL`, else `https://cloud.hopegate.ai/api`; a
+                trailing `/v1` is accepted too.
+            timeout: seconds, an `httpx.Timeout`, or None for none; default 5 s to connect and
+                600 s for the rest (generation is slow). Each call may pass its own.
+            max_retries: retries after the first attempt (default 2); 0 turns retrying off.
+            default_headers: headers sent with every request.
+            http_client: an httpx client to use (its proxies, transport, limits); the client
+                does not close it.
+            retry_policy: the backoff delays and the longest `Retry-After` honoured.
+        """
+        self._configure(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            retry_policy=retry_policy,
+            http_client_timeout=None if http_client is None else http_client.timeout,
+        )
+        self._init_http(http_client)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     def _init_http(self, http_client: httpx.Client | None) -> None:
         if http_client is None:
             self._client = httpx.Client(headers=self._default_headers, timeout=self.timeout)
             self._owns_client = True
             self._per_request_headers = {}
+            # The pool was made with this timeout: leave it to httpx (no Timeout per request).
+            self._default_timeout = httpx.USE_CLIENT_DEFAULT
         else:
             self._client = http_client
             self._owns_client = False
             self._per_request_headers = dict(self._default_headers)
+            self._default_timeout = self.timeout
 
     def _sleep(self, seconds: float) -> None:
         time.sleep(seconds)
@@ -404,17 +559,23 @@ class SyncClientCore(BaseClient[httpx.Client]):
     def _post(
         self,
         operation: Operation[Any],
-        params: Mapping[str, Any],
+        body: dict[str, Any],
         *,
         extra_headers: Headers | None,
-        extra_body: Body | None,
+        extra_query: Query | None,
         timeout: Timeout | NotGiven,
         idempotency_key: str | None,
+        unread: bool = False,
     ) -> httpx.Response:
-        request = self._options(
-            operation, params, extra_headers, extra_body, timeout, idempotency_key
+        request = self._build_request(
+            operation,
+            body,
+            idempotency_key=idempotency_key,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
         )
-        response = self._send(request, stream=operation.stream)
+        response = self._send(request, stream=operation.stream or unread)
         if operation.accept == EVENT_STREAM and not response.headers.get(
             "content-type", ""
         ).startswith(EVENT_STREAM):
@@ -427,19 +588,23 @@ class SyncClientCore(BaseClient[httpx.Client]):
         params: Mapping[str, Any],
         *,
         extra_headers: Headers | None,
+        extra_query: Query | None,
         extra_body: Body | None,
         timeout: Timeout | NotGiven,
         idempotency_key: str | None,
     ) -> R:
+        """Call `operation` with the given keyword arguments; return its parsed result."""
+        body, post = self._prepare(operation, params, extra_body)
         response = self._post(
             operation,
-            params,
+            body,
             extra_headers=extra_headers,
-            extra_body=extra_body,
+            extra_query=extra_query,
             timeout=timeout,
             idempotency_key=idempotency_key,
         )
-        return operation.parse(response, self.api_key)
+        result = operation.parse(response, self.api_key)
+        return result if post is None else post(result, response, self.api_key)
 
     def _run_raw(
         self,
@@ -447,22 +612,26 @@ class SyncClientCore(BaseClient[httpx.Client]):
         params: Mapping[str, Any],
         *,
         extra_headers: Headers | None,
+        extra_query: Query | None,
         extra_body: Body | None,
         timeout: Timeout | NotGiven,
         idempotency_key: str | None,
+        unread: bool = False,
     ) -> APIResponse[R]:
+        """Call `operation`; return the raw response (`unread`: its body not read yet)."""
         from ._response import APIResponse
 
+        body, post = self._prepare(operation, params, extra_body)
         response = self._post(
             operation,
-            params,
+            body,
             extra_headers=extra_headers,
-            extra_body=extra_body,
+            extra_query=extra_query,
             timeout=timeout,
             idempotency_key=idempotency_key,
+            unread=unread,
         )
-        secret = self.api_key
-        return APIResponse(response, lambda answer: operation.parse(answer, secret))
+        return APIResponse(response, _finish(operation, post, self.api_key))
 
     def close(self) -> None:
         """Close the connection pool, if this client created it (not a caller's http_client)."""
@@ -471,17 +640,68 @@ class SyncClientCore(BaseClient[httpx.Client]):
 
 
 class AsyncClientCore(BaseClient[httpx.AsyncClient]):
-    """The sending half of `AsyncTokenMarket`."""
+    """The configuration and sending half of `AsyncTokenMarket`."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        """Make a client.
+
+        Args:
+            api_key: the Bearer key; default `TOKENMARKET_API_KEY`. Never shown in a repr or
+                error.
+            base_url: default `TOKENMARKET_BASE_URL`, else `https://cloud.hopegate.ai/api`; a
+                trailing `/v1` is accepted too.
+            timeout: seconds, an `httpx.Timeout`, or None for none; default 5 s to connect and
+                600 s for the rest (generation is slow). Each call may pass its own.
+            max_retries: retries after the first attempt (default 2); 0 turns retrying off.
+            default_headers: headers sent with every request.
+            http_client: an httpx client to use (its proxies, transport, limits); the client
+                does not close it.
+            retry_policy: the backoff delays and the longest `Retry-After` honoured.
+        """
+        self._configure(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            retry_policy=retry_policy,
+            http_client_timeout=None if http_client is None else http_client.timeout,
+        )
+        self._init_http(http_client)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
 
     def _init_http(self, http_client: httpx.AsyncClient | None) -> None:
         if http_client is None:
             self._client = httpx.AsyncClient(headers=self._default_headers, timeout=self.timeout)
             self._owns_client = True
             self._per_request_headers = {}
+            # The pool was made with this timeout: leave it to httpx (no Timeout per request).
+            self._default_timeout = httpx.USE_CLIENT_DEFAULT
         else:
             self._client = http_client
             self._owns_client = False
             self._per_request_headers = dict(self._default_headers)
+            self._default_timeout = self.timeout
 
     async def _sleep(self, seconds: float) -> None:
         import anyio  # asyncio or trio, whichever httpx runs on
@@ -534,17 +754,23 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
     async def _post(
         self,
         operation: Operation[Any],
-        params: Mapping[str, Any],
+        body: dict[str, Any],
         *,
         extra_headers: Headers | None,
-        extra_body: Body | None,
+        extra_query: Query | None,
         timeout: Timeout | NotGiven,
         idempotency_key: str | None,
+        unread: bool = False,
     ) -> httpx.Response:
-        request = self._options(
-            operation, params, extra_headers, extra_body, timeout, idempotency_key
+        request = self._build_request(
+            operation,
+            body,
+            idempotency_key=idempotency_key,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
         )
-        response = await self._send(request, stream=operation.stream)
+        response = await self._send(request, stream=operation.stream or unread)
         if operation.accept == EVENT_STREAM and not response.headers.get(
             "content-type", ""
         ).startswith(EVENT_STREAM):
@@ -557,19 +783,23 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
         params: Mapping[str, Any],
         *,
         extra_headers: Headers | None,
+        extra_query: Query | None,
         extra_body: Body | None,
         timeout: Timeout | NotGiven,
         idempotency_key: str | None,
     ) -> R:
+        """Call `operation` with the given keyword arguments; return its parsed result."""
+        body, post = self._prepare(operation, params, extra_body)
         response = await self._post(
             operation,
-            params,
+            body,
             extra_headers=extra_headers,
-            extra_body=extra_body,
+            extra_query=extra_query,
             timeout=timeout,
             idempotency_key=idempotency_key,
         )
-        return operation.parse(response, self.api_key)
+        result = operation.parse(response, self.api_key)
+        return result if post is None else post(result, response, self.api_key)
 
     async def _run_raw(
         self,
@@ -577,22 +807,26 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
         params: Mapping[str, Any],
         *,
         extra_headers: Headers | None,
+        extra_query: Query | None,
         extra_body: Body | None,
         timeout: Timeout | NotGiven,
         idempotency_key: str | None,
-    ) -> APIResponse[R]:
-        from ._response import APIResponse
+        unread: bool = False,
+    ) -> AsyncAPIResponse[R]:
+        """Call `operation`; return the raw response (`unread`: its body not read yet)."""
+        from ._response import AsyncAPIResponse
 
+        body, post = self._prepare(operation, params, extra_body)
         response = await self._post(
             operation,
-            params,
+            body,
             extra_headers=extra_headers,
-            extra_body=extra_body,
+            extra_query=extra_query,
             timeout=timeout,
             idempotency_key=idempotency_key,
+            unread=unread,
         )
-        secret = self.api_key
-        return APIResponse(response, lambda answer: operation.parse(answer, secret))
+        return AsyncAPIResponse(response, _finish(operation, post, self.api_key))
 
     async def close(self) -> None:
         """Close the connection pool, if this client created it (not a caller's http_client)."""

@@ -7,6 +7,9 @@ standard library takes (a lone surrogate in a string; encoding an integer wider 
 an unusual type), the standard library gets a second try. Two differences remain, neither
 reachable through this API's fields: orjson decodes an integer wider than 64 bits as a float,
 and writes NaN and infinities in a request body as `null` where the standard library refuses.
+
+A pydantic model inside a request body (a result passed back in `messages`) is encoded by
+`_models.to_request`, called only for values JSON itself cannot encode.
 """
 
 from __future__ import annotations
@@ -19,9 +22,17 @@ _loads: Callable[[bytes | str], Any] | None = None
 _dumps: Callable[[Any], bytes] | None = None
 
 
+def _default(obj: Any) -> Any:  # noqa: ANN401 (any JSON value)
+    from ._models import to_request  # pydantic is loaded only when a model is sent
+
+    return to_request(obj)
+
+
 def _std_dumps(obj: Any) -> bytes:  # noqa: ANN401 (any JSON value)
     # The same compact, UTF-8, NaN-free output that httpx's own `json=` produces.
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return json.dumps(
+        obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_default
+    ).encode()
 
 
 def _pick_backend() -> tuple[Callable[[bytes | str], Any], Callable[[Any], bytes]]:
@@ -42,7 +53,7 @@ def _pick_backend() -> tuple[Callable[[bytes | str], Any], Callable[[Any], bytes
 
     def fast_dumps(obj: Any) -> bytes:  # noqa: ANN401
         try:
-            return orjson_dumps(obj)
+            return orjson_dumps(obj, default=_default)
         except TypeError:
             return _std_dumps(obj)
 

@@ -1,9 +1,10 @@
 """Server-sent-event streams of typed chunks, sync and async, and a helper that assembles them.
 
 A `Stream` is what `chat.completions.create(..., stream=True)` returns once the server has
-answered 2xx with `text/event-stream`. Iterating it yields one generated `ChatCompletionChunk`
-per event (parsed with its `from_dict`, so provider extras stay in `additional_properties`) and
-stops at `data: [DONE]`. Comment lines and keep-alives are skipped. An event whose data is an
+answered 2xx with `text/event-stream`. Iterating it yields one result model per event (the
+generated `ChatCompletionChunk`, validated straight from the event's bytes with pydantic's
+`model_validate_json`; provider extras stay in `model_extra`) and stops at `data: [DONE]`.
+Comment lines and keep-alives are skipped. An event whose data is an
 error envelope raises the typed error of its code. A body that ends, or a connection that
 breaks, before `[DONE]` raises `StreamInterruptedError`; a stall longer than the read timeout
 raises `APITimeoutError`. Nothing is retried once a stream has yielded data.
@@ -31,13 +32,13 @@ from ._exceptions import (
     TokenMarketError,
     excerpt,
     make_status_error,
+    redact,
 )
 from ._headers import ResponseInfo
 from ._sse import SSEDecoder
 
 if TYPE_CHECKING:
-    from ._results import ChatCompletion
-    from .models.chat_completion_chunk import ChatCompletionChunk
+    from .schemas import ChatCompletion, ChatCompletionChunk
 
 T = TypeVar("T")
 
@@ -64,7 +65,9 @@ class _StreamBase(ResponseInfo, Generic[T]):
     done: bool
     """Whether `data: [DONE]` arrived."""
 
-    def __init__(self, response: httpx.Response, parse: Callable[[Any], T], *, secret: str) -> None:
+    def __init__(
+        self, response: httpx.Response, parse: Callable[[bytes], T], *, secret: str
+    ) -> None:
         self.response = response
         self._headers = response.headers
         self._parse = parse
@@ -92,22 +95,30 @@ class _StreamBase(ResponseInfo, Generic[T]):
         self._started = True
         return True
 
-    def _decode(self, event: str, data: bytes, loads: Callable[[bytes], Any]) -> T:
+    def _decode(self, event: str, data: bytes) -> T:
+        # The chunk model validates the event's bytes itself (no dict in between); only data
+        # that is not a chunk is looked at again, to tell an error envelope from garbage.
+        if event != "error":
+            try:
+                return self._parse(data)
+            except ValueError as exc:  # pydantic's ValidationError is one
+                failure: Exception = exc
+        else:
+            failure = ValueError("an error event")
         try:
-            obj = loads(data)
+            obj = _json.loads(data)
         except ValueError as exc:
             raise self._invalid(data, exc) from exc
         if event == "error" or (type(obj) is dict and obj.get("error") is not None):
             raise make_status_error(self.response, data, secret=self._secret, in_stream=True)
-        try:
-            return self._parse(obj)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise self._invalid(data, exc) from exc
+        raise self._invalid(data, failure) from failure
 
     def _invalid(self, data: bytes, exc: Exception) -> APIResponseValidationError:
+        from ._response import reason  # only on a bad event
+
         return APIResponseValidationError(
             f"Event {self.chunks_received + 1} of the stream is not a valid chunk "
-            f"({type(exc).__name__}: {exc}); data: {excerpt(data, self._secret)!r} "
+            f"({redact(reason(exc), self._secret)}); data: {excerpt(data, self._secret)!r} "
             f"(request_id={self.request_id})",
             response=self.response,
             body=data,
@@ -137,7 +148,9 @@ class Stream(_StreamBase[T]):
     __slots__ = ()
     _iterator: Iterator[T] | None
 
-    def __init__(self, response: httpx.Response, parse: Callable[[Any], T], *, secret: str) -> None:
+    def __init__(
+        self, response: httpx.Response, parse: Callable[[bytes], T], *, secret: str
+    ) -> None:
         super().__init__(response, parse, secret=secret)
         self._iterator = None
 
@@ -173,16 +186,22 @@ class Stream(_StreamBase[T]):
 
     def _events(self) -> Iterator[T]:
         response = self.response
-        decode = self._decode
-        loads = _json.loader()
+        # The model validates each event's bytes directly; `_decode` only sees what failed.
+        parse, decode = self._parse, self._decode
         feed = SSEDecoder().feed
         try:
-            for raw in response.iter_bytes():
+            for raw in _body(response):
                 for event, data in feed(raw):
                     if data == DONE:
                         self.done = True
                         return
-                    chunk = decode(event, data, loads)
+                    if event == "error":
+                        chunk = decode(event, data)  # raises the typed error
+                    else:
+                        try:
+                            chunk = parse(data)
+                        except ValueError:
+                            chunk = decode(event, data)  # raises: an envelope, or invalid
                     self.chunks_received += 1
                     yield chunk
                     if self._closed:
@@ -211,7 +230,9 @@ class AsyncStream(_StreamBase[T]):
     __slots__ = ()
     _iterator: AsyncIterator[T] | None
 
-    def __init__(self, response: httpx.Response, parse: Callable[[Any], T], *, secret: str) -> None:
+    def __init__(
+        self, response: httpx.Response, parse: Callable[[bytes], T], *, secret: str
+    ) -> None:
         super().__init__(response, parse, secret=secret)
         self._iterator = None
 
@@ -241,16 +262,22 @@ class AsyncStream(_StreamBase[T]):
 
     async def _events(self) -> AsyncIterator[T]:
         response = self.response
-        decode = self._decode
-        loads = _json.loader()
+        # The model validates each event's bytes directly; `_decode` only sees what failed.
+        parse, decode = self._parse, self._decode
         feed = SSEDecoder().feed
         try:
-            async for raw in response.aiter_bytes():
+            async for raw in _abody(response):
                 for event, data in feed(raw):
                     if data == DONE:
                         self.done = True
                         return
-                    chunk = decode(event, data, loads)
+                    if event == "error":
+                        chunk = decode(event, data)  # raises the typed error
+                    else:
+                        try:
+                            chunk = parse(data)
+                        except ValueError:
+                            chunk = decode(event, data)  # raises: an envelope, or invalid
                     self.chunks_received += 1
                     yield chunk
                     if self._closed:
@@ -271,6 +298,21 @@ class AsyncStream(_StreamBase[T]):
         async for chunk in self:
             accumulator.add(chunk)
         return accumulator.completion(headers=self.headers)
+
+
+def _identity(response: httpx.Response) -> bool:
+    """Whether the body arrives as sent (no Content-Encoding): then httpx's decoding layer
+    (a decoder and a re-chunker per network read) has nothing to do and is skipped."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    return encoding == "identity" and not response.is_stream_consumed
+
+
+def _body(response: httpx.Response) -> Iterator[bytes]:
+    return response.iter_raw() if _identity(response) else response.iter_bytes()
+
+
+def _abody(response: httpx.Response) -> AsyncIterator[bytes]:
+    return response.aiter_raw() if _identity(response) else response.aiter_bytes()
 
 
 async def _nothing() -> AsyncIterator[Any]:
@@ -368,8 +410,8 @@ class ChatCompletionAccumulator:
         return chunk
 
     def completion(self, *, headers: httpx.Headers | None = None) -> ChatCompletion:
-        """The assembled completion (a generated `ChatCompletion`, parsed with `from_dict`)."""
-        from ._results import ChatCompletion  # the models load on first use
+        """The assembled completion (the generated `ChatCompletion` model)."""
+        from .schemas import ChatCompletion  # the models load on first use
 
         if not self._top:
             raise TokenMarketError("No chunk was added: there is nothing to assemble.")
@@ -390,8 +432,8 @@ class ChatCompletionAccumulator:
             choices.append(choice)
         top["choices"] = choices
         try:
-            result = ChatCompletion.from_dict(top)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            result = ChatCompletion.model_validate(top)
+        except ValueError as exc:
             raise TokenMarketError(f"The chunks do not make a completion: {exc!r}") from exc
         result._headers = headers
         return result

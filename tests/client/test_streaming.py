@@ -130,7 +130,7 @@ async def test_chunks_are_typed_and_keep_unknown_fields(mode: str, recorded_stre
     assert chunks[0].choices[0].delta.role == "assistant"
     assert chunks[1].choices[0].delta.reasoning_content == "The user greets; "
     assert chunks[3].choices[0].delta.content == "Olá 👋, "
-    assert chunks[3].additional_properties == {"provider_latency_ms": 12}
+    assert chunks[3].model_extra == {"provider_latency_ms": 12}
     assert chunks[5].choices[0].delta.tool_calls[0].function.name == "get_weather"
     assert chunks[-1].choices == []
     assert chunks[-1].usage.total_tokens == 58
@@ -148,7 +148,7 @@ async def test_final_completion_assembles_the_pieces(mode: str, recorded_stream:
     finally:
         await feed.aclose()
     assert completion.id == "chatcmpl-rec1"
-    assert completion.object_ == "chat.completion"
+    assert completion.object == "chat.completion"
     assert completion.request_id == "req_rec"
     (choice,) = completion.choices
     assert choice.finish_reason == "tool_calls"
@@ -156,14 +156,14 @@ async def test_final_completion_assembles_the_pieces(mode: str, recorded_stream:
     assert message.role == "assistant"
     assert message.content == "Olá 👋, let me check — ☀️?"
     assert message.reasoning_content == "The user greets; answer briefly and check the weather."
-    calls = [(c.id, c.type_, c.function.name, c.function.arguments) for c in message.tool_calls]
+    calls = [(c.id, c.type, c.function.name, c.function.arguments) for c in message.tool_calls]
     assert calls == [
         ("call_1", "function", "get_weather", '{"city":"Paris"}'),
         ("call_2", "function", "get_time", "{}"),
     ]
     assert completion.usage.total_tokens == 58
     assert completion.usage.completion_tokens_details.reasoning_tokens == 9
-    assert completion.additional_properties == {"provider_latency_ms": 12}
+    assert completion.model_extra == {"provider_latency_ms": 12}
 
 
 async def test_accumulator_while_iterating(mode: str, recorded_stream: bytes) -> None:
@@ -183,11 +183,11 @@ async def test_accumulator_while_iterating(mode: str, recorded_stream: bytes) ->
 
 
 def test_accumulator_handles_repeated_names_and_several_choices() -> None:
-    from tokenmarket_client.models import ChatCompletionChunk
+    from tokenmarket_client.schemas import ChatCompletionChunk
 
     def chunk(choices: list[dict[str, Any]]) -> ChatCompletionChunk:
         base = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m"}
-        return ChatCompletionChunk.from_dict({**base, "choices": choices})
+        return ChatCompletionChunk.model_validate({**base, "choices": choices})
 
     accumulator = ChatCompletionAccumulator()
     for index, text in [(0, "a"), (1, "x"), (0, "b"), (1, "y")]:
@@ -274,7 +274,7 @@ async def test_end_without_done_is_an_interruption(mode: str) -> None:
     ("data", "match"),
     [
         (b"data: {not json\n\n", "JSONDecodeError"),
-        (b'data: {"id": "c"}\n\n', "KeyError"),
+        (b'data: {"id": "c"}\n\n', "ValidationError: 4 validation errors"),
         (b"data: [1, 2]\n\n", "not a valid chunk"),
     ],
 )

@@ -1,17 +1,18 @@
-"""Typing: the examples mypy checks import cleanly, and the few type-level names the client
-defines stay in step with the generated TypedDicts they are derived from."""
+"""Typing: the examples mypy checks import cleanly, and the generated signatures list the
+request's fields (what `help()`, `inspect.signature` and IDE completion show)."""
 
 from __future__ import annotations
 
+import inspect
 import typing
 
-from tokenmarket_client import ChatMessage, params
-from tokenmarket_client._resources import (
-    ChatCompletionNonStreamingParams,
-    ChatCompletionStreamingParams,
-)
+import pytest
+from tokenmarket_client import ChatMessage, TokenMarket, params
+
+from generator.spec import load_spec
 
 from . import typing_examples
+from .conftest import KEY
 
 
 def test_the_examples_import() -> None:
@@ -24,15 +25,39 @@ def test_chat_message_is_the_type_of_messages_items() -> None:
     assert set(typing.get_args(item)) == set(typing.get_args(ChatMessage))
 
 
-def test_the_stream_variants_differ_from_the_request_only_in_stream() -> None:
-    request = typing.get_type_hints(params.CreateChatCompletionRequest)
-    for variant in (ChatCompletionStreamingParams, ChatCompletionNonStreamingParams):
-        hints = typing.get_type_hints(variant)
-        assert set(hints) == set(request)
-        assert {k: v for k, v in hints.items() if k != "stream"} == {
-            k: v for k, v in request.items() if k != "stream"
-        }
-    # Which keys are required is mypy's business: with `from __future__ import annotations`
-    # (in params.py too) Python 3.11 cannot see NotRequired at run time.
-    streaming = typing.get_type_hints(ChatCompletionStreamingParams, include_extras=True)
-    assert typing.get_args(streaming["stream"]) == (typing.Literal[True],)
+def _methods() -> list[tuple[str, object, str | None]]:
+    client = TokenMarket(api_key=KEY, base_url="http://127.0.0.1:9")
+    found = []
+    for operation in load_spec().operations:
+        target: object = client
+        for part in operation.sdk_name.split("."):
+            target = getattr(target, part)
+        found.append((operation.sdk_name, target, operation.request_schema_name))
+    return found
+
+
+@pytest.mark.parametrize(("name", "method", "schema"), _methods(), ids=lambda v: str(v)[:40])
+def test_every_request_field_is_a_documented_keyword(
+    name: str, method: object, schema: str | None
+) -> None:
+    assert callable(method)
+    signature = inspect.signature(method)
+    spec = load_spec()
+    assert schema is not None
+    properties = spec.resolve(spec.schema(schema)).get("properties", {})
+    keywords = set(signature.parameters)
+    missing = set(properties) - keywords
+    assert not missing, f"{name} lacks keyword arguments {sorted(missing)}"
+    assert {"extra_headers", "extra_query", "extra_body", "timeout"} <= keywords
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in signature.parameters.values())
+    doc = inspect.getdoc(method) or ""
+    for field in properties:
+        assert f"    {field}: " in doc, f"{name}'s docstring does not describe {field}"
+
+
+def test_a_misspelt_keyword_is_a_type_error_at_run_time() -> None:
+    client = TokenMarket(api_key=KEY, base_url="http://127.0.0.1:9")
+    with pytest.raises(TypeError, match="temprature"):
+        client.chat.completions.create(model="m", messages=[], temprature=0.2)  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="max_retries"):
+        client.chat.completions.create(model="m", messages=[], max_retries=0)  # type: ignore[call-overload]

@@ -11,10 +11,12 @@ from typing import assert_type
 
 from tokenmarket_client import (
     APIResponse,
+    AsyncAPIResponse,
     AsyncStream,
     AsyncTokenMarket,
     BinaryResponse,
     ChatCompletion,
+    ChatCompletionChunk,
     ChatMessage,
     CreateEmbeddingResponse,
     ImagesResponse,
@@ -24,8 +26,8 @@ from tokenmarket_client import (
     TokenMarket,
     VideoTask,
 )
-from tokenmarket_client.models import ChatCompletionChunk
 from tokenmarket_client.params import ChatTool
+from tokenmarket_client.schemas import ChatCompletionMessage
 
 
 def plain(client: TokenMarket) -> None:
@@ -76,8 +78,9 @@ def maybe_streamed(client: TokenMarket, stream: bool) -> None:
 
 def other_operations(client: TokenMarket) -> None:
     assert_type(client.embeddings.create(model="e", input=["a", "b"]), CreateEmbeddingResponse)
-    assert_type(client.embeddings.create(model="e", input="a").vectors, list[list[float]])
-    assert_type(client.images.generate(model="i", prompt="fox", size="1024x1024"), ImagesResponse)
+    assert_type(client.embeddings.create(model="e", input="a").data[0].embedding, list[float] | str)
+    image = client.images.generate(prompt="fox", model="gpt-image-1", size="1024x1024")
+    assert_type(image, ImagesResponse)
     assert_type(client.rerank.create(model="r", query="q", documents=["a"]), RerankResponse)
     assert_type(client.video.generations.create(model="v", prompt="p"), VideoTask)
     speech = client.audio.speech.create(model="t", input="Hi", voice="alloy", response_format="wav")
@@ -90,6 +93,24 @@ def other_operations(client: TokenMarket) -> None:
     raw = client.chat.completions.with_raw_response.create(model="m", messages=[])
     assert_type(raw, APIResponse[ChatCompletion])
     assert_type(raw.parse(), ChatCompletion)
+    with client.chat.completions.with_streaming_response.create(
+        model="m", messages=[], stream=True
+    ) as response:
+        assert_type(response.parse(), Stream[ChatCompletionChunk])
+
+
+def results(client: TokenMarket, history: list[ChatMessage]) -> None:
+    completion = client.chat.completions.create(model="m", messages=history)
+    message = completion.choices[0].message
+    assert_type(message, ChatCompletionMessage)
+    assert_type(message.content, str | None)
+    assert_type(completion.object, str)
+    print(completion.model_dump_json(), completion.to_dict(), completion.usage)
+    # A result goes back into the conversation, as openai allows.
+    client.chat.completions.create(model="m", messages=[*history, message])
+    quick = client.with_options(timeout=5.0, max_retries=0)
+    assert_type(quick, TokenMarket)
+    assert_type(client.copy(api_key="other"), TokenMarket)
 
 
 async def asynchronous(client: AsyncTokenMarket) -> None:
@@ -104,13 +125,20 @@ async def asynchronous(client: AsyncTokenMarket) -> None:
     async with stream:
         async for chunk in stream:
             assert_type(chunk, ChatCompletionChunk)
+    raw = await client.rerank.with_raw_response.create(model="r", query="q", documents=["a"])
+    assert_type(raw, AsyncAPIResponse[RerankResponse])
 
 
 def mistakes(client: TokenMarket) -> None:
-    client.chat.completions.create(model="m", messages=[{"role": "usr", "content": "Hi"}])  # type: ignore[list-item,misc]
-    client.chat.completions.create(model="m", messages=[{"role": "tool", "content": "x"}])  # type: ignore[list-item,misc]
+    client.chat.completions.create(model="m", messages=[{"role": "usr", "content": "Hi"}])  # type: ignore[list-item]
+    client.chat.completions.create(model="m", messages=[{"role": "tool", "content": "x"}])  # type: ignore[list-item]
     client.chat.completions.create(model="m", messages=[], temprature=1)  # type: ignore[call-overload]
     client.chat.completions.create(messages=[])  # type: ignore[call-overload]
     client.embeddings.create(model="e", input="a", encoding_format="float16")  # type: ignore[arg-type]
     client.audio.speech.create(model="t", input="Hi", voice="alloy", response_format="ogg")  # type: ignore[arg-type]
     client.rerank.create(model="r", query="q")  # type: ignore[call-arg]
+    client.embeddings.create(model="e", input="a", dimension=3)  # type: ignore[call-arg]
+    client.images.generate(prompt="fox", model="i", max_retries=0)  # type: ignore[call-arg]
+    client.chat.completions.create(model="m", messages=[], max_token=5)  # type: ignore[call-overload]
+    client.chat.completions.create(model="m", messages=[], stream="yes")  # type: ignore[call-overload]
+    print(client.audio.speech.create(model="t", input="Hi", voice="alloy").choices)  # type: ignore[attr-defined]

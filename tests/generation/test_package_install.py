@@ -1,5 +1,5 @@
-"""The generated package installs with its runtime dependencies only, and imports, in a
-fresh virtual environment (the one command the README gives users)."""
+"""The generated package installs with its runtime dependencies only, imports and parses a
+result, in a fresh virtual environment (the one command the README gives users)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ PROBE = textwrap.dedent(
         "py_typed": (package / "py.typed").exists(),
         "site_packages": "site-packages" in str(package),
         "pydantic": importlib.util.find_spec("pydantic") is not None,
+        "parsed": tokenmarket_client.ChatCompletion.model_validate_json(
+            b'{"id": "c", "object": "chat.completion", "created": 1, "model": "m", "choices": []}'
+        ).object,
     }))
     """
 )
@@ -53,8 +56,11 @@ def test_installs_and_imports_in_a_fresh_venv(tmp_path: Path) -> None:
     seen = json.loads(_run(python, "-c", PROBE))
     assert seen["site_packages"], "imported from the source tree, not the installed wheel"
     assert seen["py_typed"]
-    assert not seen["pydantic"], "pydantic is an optional extra, not a runtime dependency"
+    # The results are pydantic models: pydantic is a runtime dependency, and enough.
+    assert seen["pydantic"]
+    assert seen["parsed"] == "chat.completion"
     runtime = set(seen["installed"]) - {"tokenmarket-client", "pip", "setuptools", "wheel"}
     allowed = {"httpx", "httpx-sse", "attrs", "anyio", "certifi", "httpcore", "h11", "idna"}
     allowed |= {"sniffio", "typing-extensions", "exceptiongroup"}
+    allowed |= {"pydantic", "pydantic-core", "annotated-types", "typing-inspection"}
     assert runtime <= allowed, f"unexpected runtime dependencies: {sorted(runtime - allowed)}"
