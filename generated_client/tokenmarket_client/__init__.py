@@ -30,17 +30,22 @@ from ._exceptions import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    DeadlineExceededError,
     InternalServerError,
+    InvalidAPIKeyError,
+    InvalidHTTPClientError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
     ProviderError,
     ProviderTimeoutError,
     RateLimitError,
+    ResponseTooLargeError,
     StreamInterruptedError,
     TokenMarketError,
 )
 from ._headers import Billing, RateLimit
+from ._limits import DEFAULT_LIMITS, Limits
 from ._response import (
     APIResponse,
     AsyncBinaryResponse,
@@ -62,6 +67,7 @@ if TYPE_CHECKING:
     from .client import AuthenticatedClient, Client
 
 __all__ = (
+    "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
     "APIConnectionError",
@@ -82,9 +88,13 @@ __all__ = (
     "ChatMessage",
     "Client",
     "CreateEmbeddingResponse",
+    "DeadlineExceededError",
     "ImagesResponse",
     "InternalServerError",
+    "InvalidAPIKeyError",
+    "InvalidHTTPClientError",
     "InvalidRequestError",
+    "Limits",
     "NotFoundError",
     "NotGiven",
     "PermissionDeniedError",
@@ -93,6 +103,7 @@ __all__ = (
     "RateLimit",
     "RateLimitError",
     "RerankResponse",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "Stream",
     "StreamInterruptedError",

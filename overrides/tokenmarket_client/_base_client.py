@@ -20,6 +20,13 @@ Every call goes the same way:
 4. A non-2xx answer becomes the typed error of `_exceptions`; a stream is returned to the
    caller only after its status was checked, so nothing is ever retried once a stream has
    yielded data.
+5. What a server may make the client hold is bounded (`Limits`, see `_limits`): every answer
+   is sent for with `stream=True` and read through `iter_bytes()` (decoded bytes) up to its
+   limit, so a small compressed body cannot unpack into gigabytes. The retry waits of one call
+   add up to at most `RetryPolicy.max_total_wait`, and an opt-in `deadline` bounds the call.
+6. No httpx exception escapes: every one a call can meet (a redirect loop of the caller's
+   `follow_redirects=True` client, a body that does not decompress, a broken stream) becomes
+   a `TokenMarketError`, and nothing that shows the key, in any escaped form, is chained.
 """
 
 from __future__ import annotations
@@ -29,10 +36,10 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeAlias, TypeVar
 
 import httpx
 
@@ -42,12 +49,18 @@ from ._exceptions import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    DeadlineExceededError,
+    InvalidAPIKeyError,
+    InvalidHTTPClientError,
+    ResponseTooLargeError,
     TokenMarketError,
     excerpt,
     make_status_error,
     redact,
+    secret_forms,
 )
 from ._headers import retry_after
+from ._limits import DEFAULT_LIMITS, LIMITS_EXTENSION, Clock, Limits, check_deadline
 
 if TYPE_CHECKING:
     from ._response import APIResponse
@@ -62,7 +75,7 @@ DEFAULT_MAX_RETRIES: Final = 2
 API_KEY_ENV: Final = "TOKENMARKET_API_KEY"
 BASE_URL_ENV: Final = "TOKENMARKET_BASE_URL"
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
-MAX_ERROR_BODY: Final = 64 * 1024
+MAX_ERROR_BODY: Final = DEFAULT_LIMITS.max_error_bytes
 RETRY_STATUSES: Final = frozenset({408, 409, 429})
 
 EVENT_STREAM: Final = "text/event-stream"
@@ -108,6 +121,10 @@ class RetryPolicy:
     """Each backoff delay is shortened by a random fraction of up to this much."""
     max_retry_after: float = 60.0
     """The longest server-requested wait (`Retry-After`) honoured; a longer one is not retried."""
+    max_total_wait: float = 60.0
+    """The most one call waits between its attempts, all retries together: a wait that would
+    take the total past it is not made, and the last error is raised, saying how long was
+    waited (without it, `Retry-After: 60` on every answer kept a call asleep for 2 minutes)."""
 
     def backoff(self, retry: int) -> float:
         """The delay before retry number `retry` (0 for the first) when the server gave none."""
@@ -171,6 +188,248 @@ def _connection_error(
     return APIConnectionError(f"{where} failed {tried} ({reason})", request=request), retryable
 
 
+_HTTPX_ERRORS: Final = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, httpx.CookieConflict)
+"""Every exception httpx raises on its own (`TooManyRedirects`, `DecodingError` and the
+transport errors are `HTTPError`s; the others are not)."""
+
+
+def _shows_secret(exc: BaseException, secret: str) -> bool:
+    """Whether `exc` or anything chained to it shows the key, in any form."""
+    forms = secret_forms(secret)
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = f"{current!s} {current!r}"
+        if any(form in text for form in forms):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _check_api_key(api_key: object) -> str:
+    """The key if it can go in a header as it is; else an error that says why, not the key."""
+    if not isinstance(api_key, str):
+        raise InvalidAPIKeyError(f"api_key must be a str, not {type(api_key).__name__}")
+    for position, char in enumerate(api_key):
+        if char.isascii() and char.isprintable() and not char.isspace():
+            continue
+        kind = (
+            "a line break"
+            if char in "\r\n"
+            else "whitespace"
+            if char.isspace()
+            else "a control character"
+            if not char.isprintable()
+            else "a non-ASCII character"
+        )
+        where = "at its end" if position == len(api_key) - 1 else f"at position {position + 1}"
+        raise InvalidAPIKeyError(
+            f"The API key ({len(api_key)} characters) has {kind} {where}: keys are printable "
+            "ASCII without spaces. A key read from a file or a secret store often keeps its "
+            "trailing newline: strip it (`key.strip()`)."
+        )
+    return api_key
+
+
+def _wrong_http_client(given: object, wanted: type) -> InvalidHTTPClientError:
+    other = "AsyncTokenMarket" if wanted is httpx.Client else "TokenMarket"
+    hint = (
+        f" (an {type(given).__name__} belongs with {other})"
+        if isinstance(given, httpx.Client | httpx.AsyncClient)
+        else ""
+    )
+    return InvalidHTTPClientError(
+        f"http_client must be an {wanted.__module__}.{wanted.__name__}, not "
+        f"{type(given).__module__}.{type(given).__qualname__}{hint}"
+    )
+
+
+def _scrub_headers(response: httpx.Response, secret: str) -> None:
+    """Replace any response header value that echoes the key, so that no request id, repr or
+    message made from the headers later can show it."""
+    forms = secret_forms(secret)
+    items = response.headers.multi_items()
+    if any(form in value for _, value in items for form in forms):
+        response.headers = httpx.Headers([(name, redact(value, secret)) for name, value in items])
+
+
+def _fits(response: httpx.Response, limit: int) -> bool:
+    """Whether the body can be read with `read()`: not compressed, and a Content-Length (which
+    h11 enforces) within `limit`. Otherwise it is read piece by piece and counted."""
+    headers = response.headers
+    if headers.get("content-encoding", "identity").strip().lower() not in ("", "identity"):
+        return False
+    length = headers.get("content-length")
+    return length is not None and length.isdigit() and int(length) <= limit
+
+
+def _too_large(response: httpx.Response, limit: int, name: str, what: str) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"{what} of the {response.status_code} answer to {response.request.method} "
+        f"{response.request.url.path} is larger than {limit} bytes after decompression "
+        f"(Limits.{name}); the connection was closed "
+        f"(request_id={response.headers.get('x-request-id')})",
+        limit=limit,
+        limit_name=name,
+        response=response,
+    )
+
+
+def _read_whole(response: httpx.Response, body: bytes) -> httpx.Response:
+    """A read response with the decoded `body`, for the code that parses answers."""
+    headers = response.headers
+    if "content-encoding" in headers:  # `body` is decoded: its length is its own
+        headers = httpx.Headers(
+            [
+                (name, value)
+                for name, value in headers.multi_items()
+                if name.lower() not in ("content-encoding", "content-length")
+            ]
+        )
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=body,
+        request=response.request,
+        extensions=response.extensions,
+    )
+
+
+class _Attempts:
+    """The state of one call's attempts: retries made, time waited, the deadline."""
+
+    __slots__ = ("clock", "client", "request", "retry", "timeouts", "waited")
+
+    def __init__(self, client: BaseClient[Any], request: httpx.Request, deadline: float | None):
+        self.client = client
+        self.request = request
+        self.retry = 0
+        self.waited = 0.0
+        self.clock = Clock(deadline)
+        self.timeouts: dict[str, float | None] = dict(request.extensions.get("timeout") or {})
+        request.extensions[LIMITS_EXTENSION] = client.limits
+
+    def start(self) -> None:
+        """Before an attempt: raise if the deadline passed; no phase may wait past it."""
+        if self.clock.ends_at is None:
+            return
+        if self.clock.expired():
+            raise self.deadline_error()
+        self.request.extensions["timeout"] = self.clock.clamp(self.timeouts)
+
+    def deadline_error(self) -> DeadlineExceededError:
+        seconds = self.clock.seconds or 0.0
+        request = self.request
+        return DeadlineExceededError(
+            f"{request.method} {request.url.path}: the call's deadline of {seconds:g} s passed "
+            f"({self._tally()})",
+            deadline=seconds,
+            request=request,
+        )
+
+    def _tally(self) -> str:
+        attempts = self.retry + 1
+        return (
+            f"{attempts} attempt{'s' if attempts != 1 else ''}, "
+            f"{self.waited:.3f} s waited between them"
+        )
+
+    def delay(self, wanted: float | None) -> float | None:
+        """`wanted` if a retry may wait it (retries left, total wait, deadline), else None."""
+        client = self.client
+        if wanted is None or self.retry >= client.max_retries:
+            return None
+        if self.waited + wanted > client.retry_policy.max_total_wait:
+            return None
+        left = self.clock.left()
+        if left is not None and wanted >= left:
+            return None
+        return wanted
+
+    def note(self, error: TokenMarketError, wanted: float | None) -> TokenMarketError:
+        """`error` with how long this call waited, and why it stopped retrying, if it did."""
+        client = self.client
+        why = ""
+        if wanted is not None and self.retry < client.max_retries:
+            total = client.retry_policy.max_total_wait
+            if self.waited + wanted > total:
+                why = (
+                    f"; not retried: another {wanted:g} s would pass "
+                    f"RetryPolicy.max_total_wait={total:g} s"
+                )
+            else:
+                why = f"; not retried: another {wanted:g} s would pass the deadline"
+        if not why and self.retry == 0:
+            return error
+        message = f"{error.message} [{self._tally()}{why}]"
+        error.message = message
+        error.args = (message,)
+        return error
+
+    def waiting(self, seconds: float) -> None:
+        self.waited += seconds
+        self.retry += 1
+
+    def failure(self, exc: BaseException) -> tuple[TokenMarketError, bool]:
+        """The error for an httpx exception of this attempt, and whether a retry may help."""
+        request = self.request
+        secret = self.client.api_key
+        if isinstance(exc, httpx.TimeoutException) and self.clock.expired():
+            return self.deadline_error(), False
+        if isinstance(exc, httpx.TransportError):
+            return _connection_error(exc, request, self.retry + 1, secret)
+        reason = redact(f"{type(exc).__name__}: {exc}", secret)
+        where = f"{request.method} {request.url.path}"
+        return APIConnectionError(f"{where} failed ({reason})", request=request), False
+
+
+class _Deadline(httpx.SyncByteStream):
+    """A response body that stops with `DeadlineExceededError` once the call's deadline passed."""
+
+    def __init__(self, stream: httpx.SyncByteStream, attempts: _Attempts) -> None:
+        self._stream = stream
+        self._attempts = attempts
+
+    def __iter__(self) -> Iterator[bytes]:
+        clock = self._attempts.clock
+        try:
+            for chunk in self._stream:
+                yield chunk
+                if clock.expired():
+                    raise self._attempts.deadline_error()
+        except httpx.TimeoutException as exc:
+            if clock.expired():
+                raise self._attempts.deadline_error() from exc
+            raise
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _AsyncDeadline(httpx.AsyncByteStream):
+    """`_Deadline` for the async client."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, attempts: _Attempts) -> None:
+        self._stream = stream
+        self._attempts = attempts
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        clock = self._attempts.clock
+        try:
+            async for chunk in self._stream:
+                yield chunk
+                if clock.expired():
+                    raise self._attempts.deadline_error()
+        except httpx.TimeoutException as exc:
+            if clock.expired():
+                raise self._attempts.deadline_error() from exc
+            raise
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
 class BaseClient(Generic[HttpxClientT]):
     """What the sync and async clients share: configuration and request building."""
 
@@ -179,6 +438,10 @@ class BaseClient(Generic[HttpxClientT]):
     timeout: Timeout
     max_retries: int
     retry_policy: RetryPolicy
+    limits: Limits
+    """What the client reads at most from a server (see `Limits`); may be replaced."""
+    deadline: float | None
+    """Seconds one call may take in all (attempts, waits, reads), or None for no deadline."""
     _client: HttpxClientT
     _owns_client: bool
     _per_request_headers: dict[str, str]
@@ -193,13 +456,20 @@ class BaseClient(Generic[HttpxClientT]):
         default_headers: Mapping[str, str] | None,
         retry_policy: RetryPolicy | None,
         http_client_timeout: httpx.Timeout | None,
+        limits: Limits | None = None,
+        deadline: float | None = None,
     ) -> None:
         api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if not api_key:
             raise TokenMarketError(
                 f"No API key: pass api_key= or set the {API_KEY_ENV} environment variable."
             )
-        self.api_key = api_key
+        # Refused here, not when sent: httpx would print the header, key and all, in its error.
+        self.api_key = _check_api_key(api_key)
+        if limits is not None and not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a tokenmarket_client.Limits, not {limits!r}")
+        self.limits = limits or DEFAULT_LIMITS
+        self.deadline = check_deadline(deadline)
         base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         self.base_url = str(base_url).rstrip("/")
         if max_retries < 0:
@@ -218,6 +488,17 @@ class BaseClient(Generic[HttpxClientT]):
             **(default_headers or {}),
         }
         self._urls: dict[str, str] = {}
+
+    _http_client_type: type = object
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:  # noqa: ANN401 (the subclass's)
+        # Checked before `__init__`, which reads `http_client.timeout`: a wrong object is
+        # refused with a clear error, not an AttributeError (or, for an AsyncClient given to
+        # the sync client, a coroutine where a response was expected, at the first call).
+        given = kwargs.get("http_client")
+        if given is not None and not isinstance(given, cls._http_client_type):
+            raise _wrong_http_client(given, cls._http_client_type)
+        return super().__new__(cls)
 
     def __repr__(self) -> str:
         # Never the key, not even a part of it.
@@ -345,7 +626,11 @@ def _error_reason(response: httpx.Response) -> str:
 class SyncClientCore(BaseClient[httpx.Client]):
     """The sending half of `TokenMarket`."""
 
+    _http_client_type = httpx.Client
+
     def _init_http(self, http_client: httpx.Client | None) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise _wrong_http_client(http_client, httpx.Client)
         if http_client is None:
             self._client = httpx.Client(headers=self._default_headers, timeout=self.timeout)
             self._owns_client = True
@@ -358,48 +643,98 @@ class SyncClientCore(BaseClient[httpx.Client]):
     def _sleep(self, seconds: float) -> None:
         time.sleep(seconds)
 
-    def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
-        """Send with retries; return a 2xx response (unread if `stream`), or raise."""
-        retries = self.max_retries
-        retry = 0
+    def _send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool,
+        deadline: float | None | NotGiven = NOT_GIVEN,
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx response (unread if `stream`), or raise.
+
+        The body of a non-streamed answer is read here, counted after decompression, up to
+        `limits.max_response_bytes`; `deadline` (default: the client's) bounds the call.
+        """
+        attempts = _Attempts(
+            self, request, self.deadline if isinstance(deadline, NotGiven) else deadline
+        )
+        secret = self.api_key
         while True:
+            attempts.start()
+            escaped: TokenMarketError | None = None
             try:
-                response = self._client.send(request, stream=stream)
-            except httpx.TransportError as exc:
-                failure, retryable = _connection_error(exc, request, retry + 1, self.api_key)
-                if retryable and retry < retries:
-                    backoff = self.retry_policy.backoff(retry)
-                    self._log_retry(request, backoff, retry, failure.message)
-                    self._sleep(backoff)
-                    retry += 1
+                response = self._client.send(request, stream=True)
+                if attempts.clock.ends_at is not None:
+                    response.stream = _Deadline(response.stream, attempts)  # type: ignore[arg-type]
+                _scrub_headers(response, secret)
+                if 200 <= response.status_code < 300:
+                    return response if stream else self._read_body(response)
+            except _HTTPX_ERRORS as exc:
+                failure, retryable = attempts.failure(exc)
+                wanted = self.retry_policy.backoff(attempts.retry) if retryable else None
+                delay = attempts.delay(wanted)
+                if delay is None:
+                    failure = attempts.note(failure, wanted)
+                    if not _shows_secret(exc, secret):
+                        raise failure from exc
+                    escaped = failure  # raised below, outside this block: nothing chained
+                else:
+                    self._log_retry(request, delay, attempts.retry, failure.message)
+                    self._sleep(delay)
+                    attempts.waiting(delay)
                     continue
-                raise failure from exc
-            if 200 <= response.status_code < 300:
-                return response
-            body = self._read_error_body(response) if stream else response.content
+            if escaped is not None:
+                raise escaped
+            body = self._read_error_body(response, self.limits.max_error_bytes)
             error = self._status_error(response, body)
-            delay = self._retry_delay(retry, response) if retry < retries else None
+            wanted = self._retry_delay(attempts.retry, response)
+            delay = attempts.delay(wanted)
             if delay is None:
-                raise error
-            self._log_retry(request, delay, retry, _error_reason(response))
+                raise attempts.note(error, wanted)
+            self._log_retry(request, delay, attempts.retry, _error_reason(response))
             self._sleep(delay)
-            retry += 1
+            attempts.waiting(delay)
+
+    def _read_body(self, response: httpx.Response) -> httpx.Response:
+        """`response` read whole, or `ResponseTooLargeError` once its decoded bytes pass the
+        limit (the connection is then closed, the rest never read)."""
+        limit = self.limits.max_response_bytes
+        if _fits(response, limit):
+            try:
+                response.read()
+            except BaseException:
+                response.close()
+                raise
+            return response
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(response, limit, "max_response_bytes", "The body")
+                chunks.append(chunk)
+        finally:
+            response.close()
+        return _read_whole(response, b"".join(chunks))
 
     @staticmethod
-    def _read_error_body(response: httpx.Response) -> bytes:
+    def _read_error_body(response: httpx.Response, limit: int = MAX_ERROR_BODY) -> bytes:
+        """The first `limit` decoded bytes of an error body; the rest is not read."""
         chunks: list[bytes] = []
         size = 0
         try:
             for chunk in response.iter_bytes():
                 chunks.append(chunk)
                 size += len(chunk)
-                if size >= MAX_ERROR_BODY:
+                if size >= limit:
                     break
         except httpx.HTTPError:
-            pass
+            pass  # what arrived is the body: the error is the status, not the cut
         finally:
             response.close()
-        return b"".join(chunks)
+        body = b"".join(chunks)
+        return body[:limit] if size > limit else body
 
     def _post(
         self,
@@ -473,7 +808,11 @@ class SyncClientCore(BaseClient[httpx.Client]):
 class AsyncClientCore(BaseClient[httpx.AsyncClient]):
     """The sending half of `AsyncTokenMarket`."""
 
+    _http_client_type = httpx.AsyncClient
+
     def _init_http(self, http_client: httpx.AsyncClient | None) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise _wrong_http_client(http_client, httpx.AsyncClient)
         if http_client is None:
             self._client = httpx.AsyncClient(headers=self._default_headers, timeout=self.timeout)
             self._owns_client = True
@@ -488,48 +827,98 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
 
         await anyio.sleep(seconds)
 
-    async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
-        """Send with retries; return a 2xx response (unread if `stream`), or raise."""
-        retries = self.max_retries
-        retry = 0
+    async def _send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool,
+        deadline: float | None | NotGiven = NOT_GIVEN,
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx response (unread if `stream`), or raise.
+
+        The body of a non-streamed answer is read here, counted after decompression, up to
+        `limits.max_response_bytes`; `deadline` (default: the client's) bounds the call.
+        """
+        attempts = _Attempts(
+            self, request, self.deadline if isinstance(deadline, NotGiven) else deadline
+        )
+        secret = self.api_key
         while True:
+            attempts.start()
+            escaped: TokenMarketError | None = None
             try:
-                response = await self._client.send(request, stream=stream)
-            except httpx.TransportError as exc:
-                failure, retryable = _connection_error(exc, request, retry + 1, self.api_key)
-                if retryable and retry < retries:
-                    backoff = self.retry_policy.backoff(retry)
-                    self._log_retry(request, backoff, retry, failure.message)
-                    await self._sleep(backoff)
-                    retry += 1
+                response = await self._client.send(request, stream=True)
+                if attempts.clock.ends_at is not None:
+                    response.stream = _AsyncDeadline(response.stream, attempts)  # type: ignore[arg-type]
+                _scrub_headers(response, secret)
+                if 200 <= response.status_code < 300:
+                    return response if stream else await self._read_body(response)
+            except _HTTPX_ERRORS as exc:
+                failure, retryable = attempts.failure(exc)
+                wanted = self.retry_policy.backoff(attempts.retry) if retryable else None
+                delay = attempts.delay(wanted)
+                if delay is None:
+                    failure = attempts.note(failure, wanted)
+                    if not _shows_secret(exc, secret):
+                        raise failure from exc
+                    escaped = failure  # raised below, outside this block: nothing chained
+                else:
+                    self._log_retry(request, delay, attempts.retry, failure.message)
+                    await self._sleep(delay)
+                    attempts.waiting(delay)
                     continue
-                raise failure from exc
-            if 200 <= response.status_code < 300:
-                return response
-            body = await self._read_error_body(response) if stream else response.content
+            if escaped is not None:
+                raise escaped
+            body = await self._read_error_body(response, self.limits.max_error_bytes)
             error = self._status_error(response, body)
-            delay = self._retry_delay(retry, response) if retry < retries else None
+            wanted = self._retry_delay(attempts.retry, response)
+            delay = attempts.delay(wanted)
             if delay is None:
-                raise error
-            self._log_retry(request, delay, retry, _error_reason(response))
+                raise attempts.note(error, wanted)
+            self._log_retry(request, delay, attempts.retry, _error_reason(response))
             await self._sleep(delay)
-            retry += 1
+            attempts.waiting(delay)
+
+    async def _read_body(self, response: httpx.Response) -> httpx.Response:
+        """`response` read whole, or `ResponseTooLargeError` once its decoded bytes pass the
+        limit (the connection is then closed, the rest never read)."""
+        limit = self.limits.max_response_bytes
+        if _fits(response, limit):
+            try:
+                await response.aread()
+            except BaseException:
+                await response.aclose()
+                raise
+            return response
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(response, limit, "max_response_bytes", "The body")
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return _read_whole(response, b"".join(chunks))
 
     @staticmethod
-    async def _read_error_body(response: httpx.Response) -> bytes:
+    async def _read_error_body(response: httpx.Response, limit: int = MAX_ERROR_BODY) -> bytes:
+        """The first `limit` decoded bytes of an error body; the rest is not read."""
         chunks: list[bytes] = []
         size = 0
         try:
             async for chunk in response.aiter_bytes():
                 chunks.append(chunk)
                 size += len(chunk)
-                if size >= MAX_ERROR_BODY:
+                if size >= limit:
                     break
         except httpx.HTTPError:
-            pass
+            pass  # what arrived is the body: the error is the status, not the cut
         finally:
             await response.aclose()
-        return b"".join(chunks)
+        body = b"".join(chunks)
+        return body[:limit] if size > limit else body
 
     async def _post(
         self,
