@@ -62,6 +62,7 @@ from ._exceptions import (
 )
 from ._headers import retry_after
 from ._limits import DEFAULT_LIMITS, LIMITS_EXTENSION, Clock, Limits, check_deadline
+from ._log_redaction import protect
 
 if TYPE_CHECKING:
     from ._response import APIResponse
@@ -467,6 +468,7 @@ class BaseClient(Generic[HttpxClientT]):
             )
         # Refused here, not when sent: httpx would print the header, key and all, in its error.
         self.api_key = _check_api_key(api_key)
+        protect(self.api_key)
         if limits is not None and not isinstance(limits, Limits):
             raise TypeError(f"limits must be a tokenmarket_client.Limits, not {limits!r}")
         self.limits = limits or DEFAULT_LIMITS
