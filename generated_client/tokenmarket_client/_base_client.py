@@ -301,9 +301,11 @@ def _read_whole(response: httpx.Response, body: bytes) -> httpx.Response:
 class _Attempts:
     """The state of one call's attempts: retries made, time waited, the deadline."""
 
-    __slots__ = ("clock", "client", "request", "retry", "timeouts", "waited")
+    __slots__ = ("client", "clock", "request", "retry", "timeouts", "waited")
 
-    def __init__(self, client: BaseClient[Any], request: httpx.Request, deadline: float | None):
+    def __init__(
+        self, client: BaseClient[Any], request: httpx.Request, deadline: float | None
+    ) -> None:
         self.client = client
         self.request = request
         self.retry = 0
@@ -651,7 +653,7 @@ class SyncClientCore(BaseClient[httpx.Client]):
         request: httpx.Request,
         *,
         stream: bool,
-        deadline: float | None | NotGiven = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
     ) -> httpx.Response:
         """Send with retries; return a 2xx response (unread if `stream`), or raise.
 
@@ -835,7 +837,7 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
         request: httpx.Request,
         *,
         stream: bool,
-        deadline: float | None | NotGiven = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
     ) -> httpx.Response:
         """Send with retries; return a 2xx response (unread if `stream`), or raise.
 

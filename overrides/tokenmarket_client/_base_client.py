@@ -60,8 +60,8 @@ from ._exceptions import (
     secret_forms,
 )
 from ._headers import retry_after
-from ._log_redaction import protect
 from ._limits import DEFAULT_LIMITS, LIMITS_EXTENSION, Clock, Limits, check_deadline
+from ._log_redaction import protect
 
 if TYPE_CHECKING:
     from ._response import APIResponse
@@ -300,9 +300,11 @@ def _read_whole(response: httpx.Response, body: bytes) -> httpx.Response:
 class _Attempts:
     """The state of one call's attempts: retries made, time waited, the deadline."""
 
-    __slots__ = ("clock", "client", "request", "retry", "timeouts", "waited")
+    __slots__ = ("client", "clock", "request", "retry", "timeouts", "waited")
 
-    def __init__(self, client: BaseClient[Any], request: httpx.Request, deadline: float | None):
+    def __init__(
+        self, client: BaseClient[Any], request: httpx.Request, deadline: float | None
+    ) -> None:
         self.client = client
         self.request = request
         self.retry = 0
@@ -650,7 +652,7 @@ class SyncClientCore(BaseClient[httpx.Client]):
         request: httpx.Request,
         *,
         stream: bool,
-        deadline: float | None | NotGiven = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
     ) -> httpx.Response:
         """Send with retries; return a 2xx response (unread if `stream`), or raise.
 
@@ -834,7 +836,7 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
         request: httpx.Request,
         *,
         stream: bool,
-        deadline: float | None | NotGiven = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
     ) -> httpx.Response:
         """Send with retries; return a 2xx response (unread if `stream`), or raise.
 

@@ -3,12 +3,11 @@
 A hostile or broken server (or a proxy in between) must not be able to make the client's
 memory grow without bound, nor keep a call alive forever. `Limits` bounds what is held:
 
-| limit | default | applies to |
-|---|---|---|
-| `max_response_bytes` | 256 MiB | a non-streamed answer's body, counted after decompression, and `read()` of a streamed binary answer |
-| `max_error_bytes` | 64 KiB | an error answer's body (the rest is dropped, not read) |
-| `max_sse_line_bytes` | 16 MiB | one line of an event stream |
-| `max_sse_event_bytes` | 16 MiB | the joined `data` of one event |
+- `max_response_bytes`, 256 MiB: a non-streamed answer's body, counted after decompression,
+  and `read()` of a streamed binary answer;
+- `max_error_bytes`, 64 KiB: an error answer's body (the rest is dropped, not read);
+- `max_sse_line_bytes`, 16 MiB: one line of an event stream;
+- `max_sse_event_bytes`, 16 MiB: the joined `data` of one event.
 
 256 MiB fits the largest embeddings batch as JSON floats (2,048 inputs of 3,072 dimensions is
 about 130 MB) and an hour of speech; 16 MiB is far more than any tool call's arguments in one

@@ -171,9 +171,7 @@ def redirect_loop() -> Handler:
     return handler
 
 
-def echo_envelope(
-    status: int, secret: str, *, field: str, request_id: str = "req_echo"
-) -> Handler:
+def echo_envelope(status: int, secret: str, *, field: str, request_id: str = "req_echo") -> Handler:
     """An error envelope with `secret` in one of its fields (or only in `x-request-id`)."""
     error: dict[str, object] = {
         "message": "refused",

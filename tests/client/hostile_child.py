@@ -33,7 +33,7 @@ COMPLETION = {
 }
 
 
-def scenario(name: str, server: LoopbackServer, client: Any) -> dict[str, Any]:  # noqa: ANN401
+def scenario(name: str, server: LoopbackServer, client: Any) -> dict[str, Any]:
     """Run `name` against `server`; return what it observed (besides the outcome)."""
     gib = hostile.GiB
     if name == "baseline":
@@ -87,7 +87,7 @@ def main() -> None:
     try:
         result.update(scenario(name, server, client))
         result.setdefault("raised", None)
-    except Exception as exc:  # noqa: BLE001 (the outcome is what is reported)
+    except Exception as exc:
         result["raised"] = type(exc).__name__
         result["message"] = str(exc)[:300]
     finally:

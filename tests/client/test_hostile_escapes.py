@@ -30,7 +30,7 @@ from tokenmarket_client import (
 
 from . import hostile
 from .conftest import KEY, MESSAGES, close, collect, make_client, resolve, wait_pool_idle
-from .loopback import LoopbackServer
+from .loopback import Handler, LoopbackServer
 from .test_client import embeddings_answer
 
 pytestmark = pytest.mark.anyio
@@ -47,6 +47,35 @@ COMPLETION = {
     ],
 }
 SMALL = Limits(max_response_bytes=MiB, max_sse_line_bytes=MiB, max_sse_event_bytes=MiB)
+
+
+async def make_call(client: Any, call: str) -> Any:
+    """One non-streamed call of `call`'s kind."""
+    if call == "chat":
+        return await resolve(client.chat.completions.create(model="m", messages=MESSAGES))
+    if call == "embeddings":
+        return await resolve(client.embeddings.create(model="e", input="a"))
+    return await resolve(client.audio.speech.create(**SPEECH))
+
+
+async def read_streamed(mode: str, client: Any, *, whole: bool) -> None:
+    """Enter `with_streaming_response` for speech and read the audio (whole or in pieces)."""
+    call = client.audio.speech.with_streaming_response.create(**SPEECH)
+    if mode == "async":
+        async with call as audio:
+            assert isinstance(audio, AsyncStreamedBinaryResponse)
+            if whole:
+                await audio.read()
+            else:
+                async for _ in audio.iter_bytes():
+                    pass
+    else:
+        with call as audio:
+            if whole:
+                audio.read()
+            else:
+                for _ in audio.iter_bytes():
+                    pass
 
 
 async def test_compressed_answers_still_parse(mode: str, server: LoopbackServer) -> None:
@@ -86,12 +115,7 @@ async def test_a_decoded_body_past_the_limit(mode: str, server: LoopbackServer, 
     client.limits = SMALL
     try:
         with pytest.raises(ResponseTooLargeError) as caught:
-            if call == "chat":
-                await resolve(client.chat.completions.create(model="m", messages=MESSAGES))
-            elif call == "embeddings":
-                await resolve(client.embeddings.create(model="e", input="a"))
-            else:
-                await resolve(client.audio.speech.create(**SPEECH))
+            await make_call(client, call)
         assert caught.value.limit == MiB
         assert caught.value.limit_name == "max_response_bytes"
         assert caught.value.request_id == "req_hostile"
@@ -120,15 +144,8 @@ async def test_a_streamed_binary_read_is_limited(mode: str, server: LoopbackServ
     client = make_client(mode, server.url, max_retries=0)
     client.limits = SMALL
     try:
-        call = client.audio.speech.with_streaming_response.create(**SPEECH)
         with pytest.raises(ResponseTooLargeError):
-            if mode == "async":
-                async with call as audio:
-                    assert isinstance(audio, AsyncStreamedBinaryResponse)
-                    await audio.read()
-            else:
-                with call as audio:
-                    audio.read()
+            await read_streamed(mode, client, whole=True)
         assert await wait_pool_idle(client)
     finally:
         await close(client)
@@ -148,7 +165,7 @@ async def test_an_error_body_is_capped_after_decompression(
         await close(client)
 
 
-def _garbage() -> hostile.Handler:
+def _garbage() -> Handler:
     return hostile.chunked(
         200, lambda: iter([b"\x1f\x8b not gzip at all"]), headers={"content-encoding": "gzip"}
     )
@@ -187,16 +204,8 @@ async def test_a_stream_that_does_not_decompress(mode: str, server: LoopbackServ
         )
         with pytest.raises(StreamInterruptedError, match="DecodingError"):
             await collect(stream)
-        call = client.audio.speech.with_streaming_response.create(**SPEECH)
         with pytest.raises(StreamInterruptedError, match="DecodingError"):
-            if mode == "async":
-                async with call as audio:
-                    async for _ in audio.iter_bytes():
-                        pass
-            else:
-                with call as audio:
-                    for _ in audio.iter_bytes():
-                        pass
+            await read_streamed(mode, client, whole=False)
     finally:
         await close(client)
 

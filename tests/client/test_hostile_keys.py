@@ -35,7 +35,7 @@ from .loopback import LoopbackServer, Reply, Seen
 pytestmark = pytest.mark.anyio
 
 # A key that is valid (printable ASCII) yet differs in its escaped forms.
-ODD_KEY = 'tm-k/ey+"q\'\\z%41-' + "9f8e7d6c"
+ODD_KEY = "tm-k/ey+\"q'\\z%41-" + "9f8e7d6c"
 
 
 def leaks(text: str, key: str = KEY) -> bool:
@@ -136,7 +136,7 @@ async def test_a_server_echoing_the_key_in_the_envelope_or_headers(
     finally:
         await close(client)
     error = caught.value
-    shown = everything_shown(error) + [repr(error.headers), str(error.request_id)]
+    shown = [*everything_shown(error), repr(error.headers), str(error.request_id)]
     shown += [record.getMessage() for record in caplog.records]
     for text in shown:
         assert not leaks(text), text

@@ -25,7 +25,7 @@ def run_child(scenario: str, limit_mib: int | None = None) -> dict[str, Any]:
     command = [sys.executable, "-m", "tests.client.hostile_child", scenario]
     if limit_mib is not None:
         command.append(str(limit_mib))
-    done = subprocess.run(  # noqa: S603 (our own interpreter and module)
+    done = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False
     )
     assert done.returncode == 0, done.stderr

@@ -59,7 +59,7 @@ def test_random_streams_with_long_lines_agree_with_httpx_sse(seed: int) -> None:
         elif kind < 0.4:
             parts.append(b"id: 7" + newline)
         else:
-            text = bytes(rng.choice(b"abc{}\": ,") for _ in range(rng.choice([0, 5, 3000])))
+            text = bytes(rng.choice(b'abc{}": ,') for _ in range(rng.choice([0, 5, 3000])))
             parts.append(b"data:" + rng.choice([b"", b" "]) + text + newline)
         if rng.random() < 0.4:
             parts.append(newline)

@@ -24,7 +24,7 @@ from tokenmarket_client import (
 
 from . import hostile
 from .conftest import MESSAGES, close, collect, make_client, record_sleeps, resolve, wait_pool_idle
-from .loopback import LoopbackServer, envelope, respond, stall
+from .loopback import Handler, LoopbackServer, envelope, respond, stall
 
 pytestmark = pytest.mark.anyio
 
@@ -39,7 +39,7 @@ COMPLETION = {
 }
 
 
-def too_many(retry_after: str) -> hostile.Handler:
+def too_many(retry_after: str) -> Handler:
     return envelope(429, "rate_limit_exceeded", "RATE_LIMIT", "slow down",
                     **{"Retry-After": retry_after})  # fmt: skip
 
@@ -128,9 +128,7 @@ async def test_the_deadline_ends_a_dripping_body(mode: str, server: LoopbackServ
 
 
 @pytest.mark.timeout(60)
-async def test_the_deadline_shortens_a_long_read_timeout(
-    mode: str, server: LoopbackServer
-) -> None:
+async def test_the_deadline_shortens_a_long_read_timeout(mode: str, server: LoopbackServer) -> None:
     server.push(stall())
     client = make_client(mode, server.url, timeout=httpx.Timeout(30.0), max_retries=2)
     client.deadline = 0.5
