@@ -25,6 +25,7 @@ from ._exceptions import (
     APITimeoutError,
     ResponseTooLargeError,
     StreamInterruptedError,
+    TokenMarketError,
     excerpt,
 )
 from ._headers import ResponseInfo
@@ -64,6 +65,18 @@ def parse_json(response: httpx.Response, cls: type[M], *, secret: str | None = N
     return result
 
 
+def _unread() -> TokenMarketError:
+    return TokenMarketError(
+        "The body of a streamed answer is not read: iterate `parse()` (the stream) instead"
+    )
+
+
+def _used_up(exc: httpx.StreamError) -> TokenMarketError:
+    return TokenMarketError(
+        f"The body can be read once, inside its `with` block ({type(exc).__name__})"
+    )
+
+
 class APIResponse(ResponseInfo, Generic[R]):
     """The raw HTTP answer of a call; `parse()` gives what the plain call returns.
 
@@ -97,16 +110,22 @@ class APIResponse(ResponseInfo, Generic[R]):
     @property
     def content(self) -> bytes:
         """The body's bytes (not available for a stream before it is read)."""
-        return self.http_response.content
+        try:
+            return self.http_response.content
+        except httpx.ResponseNotRead as exc:
+            raise _unread() from exc
 
     @property
     def text(self) -> str:
         """The body as text."""
-        return self.http_response.text
+        try:
+            return self.http_response.text
+        except httpx.ResponseNotRead as exc:
+            raise _unread() from exc
 
     def json(self) -> Any:  # noqa: ANN401 (any JSON value)
         """The body as JSON, untyped."""
-        return _json.loads(self.http_response.content)
+        return _json.loads(self.content)
 
     def parse(self) -> R:
         """The result the plain call returns (parsed once, then cached)."""
@@ -260,6 +279,8 @@ class StreamedBinaryResponse(_BinaryBase):
             yield from self.response.iter_bytes(chunk_size)
         except httpx.HTTPError as exc:  # also a DecodingError: a body that does not decompress
             raise _cut_short(self.response, exc) from exc
+        except httpx.StreamError as exc:  # read before, or closed
+            raise _used_up(exc) from exc
 
     def read(self) -> bytes:
         """Read the rest of the body into memory and return all of it (at most
@@ -324,6 +345,8 @@ class AsyncStreamedBinaryResponse(_BinaryBase):
                 yield piece
         except httpx.HTTPError as exc:  # also a DecodingError: a body that does not decompress
             raise _cut_short(self.response, exc) from exc
+        except httpx.StreamError as exc:  # read before, or closed
+            raise _used_up(exc) from exc
 
     async def read(self) -> bytes:
         """Read the rest of the body into memory and return all of it (at most

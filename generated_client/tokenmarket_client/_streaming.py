@@ -213,9 +213,9 @@ class Stream(_StreamBase[T]):
             raise self._too_large(exc) from None
         except httpx.HTTPError as exc:  # also a DecodingError: a body that does not decompress
             raise self._interrupted(exc) from exc
-        except httpx.StreamClosed:
+        except httpx.StreamError as exc:  # closed under the stream, not by `close()`
             if not self._closed:
-                raise
+                raise self._interrupted(exc) from exc
         finally:
             response.close()
 
@@ -283,9 +283,9 @@ class AsyncStream(_StreamBase[T]):
             raise self._too_large(exc) from None
         except httpx.HTTPError as exc:  # also a DecodingError: a body that does not decompress
             raise self._interrupted(exc) from exc
-        except httpx.StreamClosed:
+        except httpx.StreamError as exc:  # closed under the stream, not by `close()`
             if not self._closed:
-                raise
+                raise self._interrupted(exc) from exc
         finally:
             await response.aclose()
 

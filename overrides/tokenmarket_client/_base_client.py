@@ -246,23 +246,33 @@ def _wrong_http_client(given: object, wanted: type) -> InvalidHTTPClientError:
     )
 
 
-def _scrub_headers(response: httpx.Response, secret: str) -> None:
-    """Replace any response header value that echoes the key, so that no request id, repr or
-    message made from the headers later can show it."""
-    forms = secret_forms(secret)
-    items = response.headers.multi_items()
-    if any(form in value for _, value in items for form in forms):
-        response.headers = httpx.Headers([(name, redact(value, secret)) for name, value in items])
+@cache
+def _secret_bytes(secret: str) -> tuple[bytes, ...]:
+    return tuple(form.encode("utf-8") for form in secret_forms(secret))
 
 
-def _fits(response: httpx.Response, limit: int) -> bool:
-    """Whether the body can be read with `read()`: not compressed, and a Content-Length (which
-    h11 enforces) within `limit`. Otherwise it is read piece by piece and counted."""
-    headers = response.headers
-    if headers.get("content-encoding", "identity").strip().lower() not in ("", "identity"):
-        return False
-    length = headers.get("content-length")
-    return length is not None and length.isdigit() and int(length) <= limit
+def _inspect(response: httpx.Response, secret: str, limit: int) -> bool:
+    """One pass over the raw headers (this runs on every call): replace any value that echoes
+    the key, so that no request id, repr or message made from the headers later can show it;
+    return whether the body can be read with `read()`: not compressed, and a Content-Length
+    (which h11 enforces) within `limit`. Otherwise it is read piece by piece and counted."""
+    raw = response.headers.raw
+    values = b"\0".join([value for _, value in raw])  # one search per form, not per header
+    for form in _secret_bytes(secret):
+        if form in values:
+            items = response.headers.multi_items()
+            response.headers = httpx.Headers([(key, redact(value, secret)) for key, value in items])
+            break
+    identity = True
+    length = -1
+    for name, value in raw:
+        if len(name) == 14 or len(name) == 16:  # the two names below; skip the rest cheaply
+            lower = name.lower()
+            if lower == b"content-encoding":
+                identity = identity and value.strip().lower() in (b"", b"identity")
+            elif lower == b"content-length":
+                length = int(value) if value.isdigit() else -1
+    return identity and 0 <= length <= limit
 
 
 def _too_large(response: httpx.Response, limit: int, name: str, what: str) -> ResponseTooLargeError:
@@ -310,7 +320,9 @@ class _Attempts:
         self.retry = 0
         self.waited = 0.0
         self.clock = Clock(deadline)
-        self.timeouts: dict[str, float | None] = dict(request.extensions.get("timeout") or {})
+        self.timeouts: dict[str, float | None] = (
+            {} if deadline is None else dict(request.extensions.get("timeout") or {})
+        )
         request.extensions[LIMITS_EXTENSION] = client.limits
 
     def start(self) -> None:
@@ -670,9 +682,9 @@ class SyncClientCore(BaseClient[httpx.Client]):
                 response = self._client.send(request, stream=True)
                 if attempts.clock.ends_at is not None:
                     response.stream = _Deadline(response.stream, attempts)  # type: ignore[arg-type]
-                _scrub_headers(response, secret)
+                fits = _inspect(response, secret, self.limits.max_response_bytes)
                 if 200 <= response.status_code < 300:
-                    return response if stream else self._read_body(response)
+                    return response if stream else self._read_body(response, fits=fits)
             except _HTTPX_ERRORS as exc:
                 failure, retryable = attempts.failure(exc)
                 wanted = self.retry_policy.backoff(attempts.retry) if retryable else None
@@ -699,11 +711,11 @@ class SyncClientCore(BaseClient[httpx.Client]):
             self._sleep(delay)
             attempts.waiting(delay)
 
-    def _read_body(self, response: httpx.Response) -> httpx.Response:
+    def _read_body(self, response: httpx.Response, *, fits: bool) -> httpx.Response:
         """`response` read whole, or `ResponseTooLargeError` once its decoded bytes pass the
         limit (the connection is then closed, the rest never read)."""
         limit = self.limits.max_response_bytes
-        if _fits(response, limit):
+        if fits:
             try:
                 response.read()
             except BaseException:
@@ -854,9 +866,9 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
                 response = await self._client.send(request, stream=True)
                 if attempts.clock.ends_at is not None:
                     response.stream = _AsyncDeadline(response.stream, attempts)  # type: ignore[arg-type]
-                _scrub_headers(response, secret)
+                fits = _inspect(response, secret, self.limits.max_response_bytes)
                 if 200 <= response.status_code < 300:
-                    return response if stream else await self._read_body(response)
+                    return response if stream else await self._read_body(response, fits=fits)
             except _HTTPX_ERRORS as exc:
                 failure, retryable = attempts.failure(exc)
                 wanted = self.retry_policy.backoff(attempts.retry) if retryable else None
@@ -883,11 +895,11 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
             await self._sleep(delay)
             attempts.waiting(delay)
 
-    async def _read_body(self, response: httpx.Response) -> httpx.Response:
+    async def _read_body(self, response: httpx.Response, *, fits: bool) -> httpx.Response:
         """`response` read whole, or `ResponseTooLargeError` once its decoded bytes pass the
         limit (the connection is then closed, the rest never read)."""
         limit = self.limits.max_response_bytes
-        if _fits(response, limit):
+        if fits:
             try:
                 await response.aread()
             except BaseException:
