@@ -151,14 +151,17 @@ async def test_a_streamed_binary_read_is_limited(mode: str, server: LoopbackServ
         await close(client)
 
 
+@pytest.mark.parametrize("stream", [False, True])
 async def test_an_error_body_is_capped_after_decompression(
-    mode: str, server: LoopbackServer
+    mode: str, server: LoopbackServer, stream: bool
 ) -> None:
     server.push(hostile.bomb(500, 64 * MiB))
     client = make_client(mode, server.url, max_retries=0)
     try:
         with pytest.raises(InternalServerError) as caught:
-            await resolve(client.chat.completions.create(model="m", messages=MESSAGES))
+            await resolve(
+                client.chat.completions.create(model="m", messages=MESSAGES, stream=stream)
+            )
         assert len(caught.value.body) == 64 * 1024
         assert await wait_pool_idle(client)
     finally:
