@@ -22,9 +22,9 @@ Every call goes the same way:
    caller only after its status was checked, so nothing is ever retried once a stream has
    yielded data.
 5. What a server may make the client hold is bounded (`Limits`, see `_limits`): every answer
-   is sent for with `stream=True` and read through `iter_bytes()` (decoded bytes) up to its
-   limit, so a small compressed body cannot unpack into gigabytes. The retry waits of one call
-   add up to at most `RetryPolicy.max_total_wait`, and an opt-in `deadline` bounds the call.
+   is sent for with `stream=True` and its decoded bytes are read in bounded pieces (`_decoding`)
+   up to its limit, so a small compressed body cannot unpack into gigabytes. The retry waits of
+   one call add up to at most `RetryPolicy.max_total_wait`; an opt-in `deadline` bounds it all.
 6. No httpx exception escapes: every one a call can meet (a redirect loop of the caller's
    `follow_redirects=True` client, a body that does not decompress, a broken stream) becomes
    a `TokenMarketError`, and nothing that shows the key, in any escaped form, is chained.
@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeAlias, TypeVar
 import httpx
 
 from . import _json
+from ._decoding import aiter_decoded, iter_decoded
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -726,7 +727,7 @@ class SyncClientCore(BaseClient[httpx.Client]):
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in response.iter_bytes():
+            for chunk in iter_decoded(response):
                 size += len(chunk)
                 if size > limit:
                     raise _too_large(response, limit, "max_response_bytes", "The body")
@@ -741,7 +742,7 @@ class SyncClientCore(BaseClient[httpx.Client]):
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in response.iter_bytes():
+            for chunk in iter_decoded(response):
                 chunks.append(chunk)
                 size += len(chunk)
                 if size >= limit:
@@ -910,7 +911,7 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
         chunks: list[bytes] = []
         size = 0
         try:
-            async for chunk in response.aiter_bytes():
+            async for chunk in aiter_decoded(response):
                 size += len(chunk)
                 if size > limit:
                     raise _too_large(response, limit, "max_response_bytes", "The body")
@@ -925,7 +926,7 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
         chunks: list[bytes] = []
         size = 0
         try:
-            async for chunk in response.aiter_bytes():
+            async for chunk in aiter_decoded(response):
                 chunks.append(chunk)
                 size += len(chunk)
                 if size >= limit:

@@ -20,6 +20,7 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 import httpx
 
 from . import _json
+from ._decoding import aiter_decoded, iter_decoded
 from ._exceptions import (
     APIResponseValidationError,
     APITimeoutError,
@@ -276,7 +277,7 @@ class StreamedBinaryResponse(_BinaryBase):
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The bytes as they arrive (or re-cut to `chunk_size`)."""
         try:
-            yield from self.response.iter_bytes(chunk_size)
+            yield from iter_decoded(self.response, chunk_size)
         except httpx.HTTPError as exc:  # also a DecodingError: a body that does not decompress
             raise _cut_short(self.response, exc) from exc
         except httpx.StreamError as exc:  # read before, or closed
@@ -341,7 +342,7 @@ class AsyncStreamedBinaryResponse(_BinaryBase):
     async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """The bytes as they arrive (or re-cut to `chunk_size`)."""
         try:
-            async for piece in self.response.aiter_bytes(chunk_size):
+            async for piece in aiter_decoded(self.response, chunk_size):
                 yield piece
         except httpx.HTTPError as exc:  # also a DecodingError: a body that does not decompress
             raise _cut_short(self.response, exc) from exc

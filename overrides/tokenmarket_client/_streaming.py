@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 import httpx
 
 from . import _json
+from ._decoding import aiter_decoded, iter_decoded
 from ._exceptions import (
     APIResponseValidationError,
     APITimeoutError,
@@ -197,7 +198,7 @@ class Stream(_StreamBase[T]):
         loads = _json.loader()
         feed = self._decoder().feed
         try:
-            for raw in response.iter_bytes():
+            for raw in iter_decoded(response):
                 for event, data in feed(raw):
                     if data == DONE:
                         self.done = True
@@ -267,7 +268,7 @@ class AsyncStream(_StreamBase[T]):
         loads = _json.loader()
         feed = self._decoder().feed
         try:
-            async for raw in response.aiter_bytes():
+            async for raw in aiter_decoded(response):
                 for event, data in feed(raw):
                     if data == DONE:
                         self.done = True
