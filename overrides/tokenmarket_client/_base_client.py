@@ -454,10 +454,8 @@ class BaseClient(Generic[HttpxClientT]):
     timeout: Timeout
     max_retries: int
     retry_policy: RetryPolicy
-    limits: Limits
-    """What the client reads at most from a server (see `Limits`); may be replaced."""
-    deadline: float | None
-    """Seconds one call may take in all (attempts, waits, reads), or None for no deadline."""
+    _limits: Limits
+    _deadline: float | None
     _client: HttpxClientT
     _owns_client: bool
     _per_request_headers: dict[str, str]
@@ -483,10 +481,8 @@ class BaseClient(Generic[HttpxClientT]):
         # Refused here, not when sent: httpx would print the header, key and all, in its error.
         self.api_key = _check_api_key(api_key)
         protect(self.api_key)
-        if limits is not None and not isinstance(limits, Limits):
-            raise TypeError(f"limits must be a tokenmarket_client.Limits, not {limits!r}")
-        self.limits = limits or DEFAULT_LIMITS
-        self.deadline = check_deadline(deadline)
+        self.limits = DEFAULT_LIMITS if limits is None else limits
+        self.deadline = deadline
         base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         self.base_url = str(base_url).rstrip("/")
         if max_retries < 0:
@@ -505,6 +501,26 @@ class BaseClient(Generic[HttpxClientT]):
             **(default_headers or {}),
         }
         self._urls: dict[str, str] = {}
+
+    @property
+    def limits(self) -> Limits:
+        """What the client reads at most from a server (see `Limits`); may be replaced."""
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: Limits) -> None:
+        if not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a tokenmarket_client.Limits, not {limits!r}")
+        self._limits = limits
+
+    @property
+    def deadline(self) -> float | None:
+        """Seconds one call may take in all (attempts, waits, reads), or None (the default)."""
+        return self._deadline
+
+    @deadline.setter
+    def deadline(self, deadline: float | None) -> None:
+        self._deadline = check_deadline(deadline)
 
     _http_client_type: type = object
 

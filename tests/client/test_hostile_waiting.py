@@ -20,6 +20,7 @@ from tokenmarket_client import (
     InternalServerError,
     RateLimitError,
     RetryPolicy,
+    TokenMarket,
 )
 
 from . import hostile
@@ -166,10 +167,15 @@ async def test_without_a_deadline_nothing_changes(mode: str, server: LoopbackSer
         await close(client)
 
 
-def test_a_bad_deadline_is_refused() -> None:
-    from tokenmarket_client._limits import check_deadline
-
-    for bad in (0, -1, float("inf"), float("nan"), True, "5"):
-        with pytest.raises(ValueError, match="deadline"):
-            check_deadline(bad)  # type: ignore[arg-type]
-    assert check_deadline(2) == 2.0
+def test_a_bad_deadline_or_limits_is_refused() -> None:
+    client = TokenMarket(api_key="tm-k")
+    try:
+        for bad in (0, -1, float("inf"), float("nan"), True, "5"):
+            with pytest.raises(ValueError, match="deadline"):
+                client.deadline = bad  # type: ignore[assignment]
+        client.deadline = 2
+        assert client.deadline == 2.0
+        with pytest.raises(TypeError, match="Limits"):
+            client.limits = {"max_response_bytes": 1}  # type: ignore[assignment]
+    finally:
+        client.close()
