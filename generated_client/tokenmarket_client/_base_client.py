@@ -37,7 +37,7 @@ import os
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeAlias, TypeVar
@@ -47,23 +47,28 @@ import httpx
 from . import _json
 from ._decoding import aiter_decoded, iter_decoded
 from ._exceptions import (
-    APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
-    APITimeoutError,
-    DeadlineExceededError,
-    InvalidAPIKeyError,
-    InvalidHTTPClientError,
-    ResponseTooLargeError,
     TokenMarketError,
     excerpt,
     make_status_error,
     redact,
-    secret_forms,
 )
 from ._headers import retry_after
-from ._limits import DEFAULT_LIMITS, LIMITS_EXTENSION, Clock, Limits, check_deadline
+from ._limits import DEFAULT_LIMITS, Limits, check_deadline
 from ._log_redaction import protect
+from ._sending import (
+    HTTPX_ERRORS,
+    AsyncDeadline,
+    Attempts,
+    Deadline,
+    check_api_key,
+    inspect,
+    read_whole,
+    shows_secret,
+    too_large,
+    wrong_http_client,
+)
 
 if TYPE_CHECKING:
     from ._response import APIResponse
@@ -178,275 +183,6 @@ def _is_retryable_status(status: int) -> bool:
     return status in RETRY_STATUSES or status >= 500
 
 
-def _connection_error(
-    exc: httpx.TransportError, request: httpx.Request, attempts: int, secret: str
-) -> tuple[APIConnectionError, bool]:
-    """The error to raise for a transport failure, and whether a retry may help."""
-    reason = redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, secret)
-    where = f"{request.method} {request.url.path}"
-    tried = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{where} timed out {tried} ({reason})", request=request), True
-    retryable = isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError | httpx.ProxyError)
-    return APIConnectionError(f"{where} failed {tried} ({reason})", request=request), retryable
-
-
-_HTTPX_ERRORS: Final = (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, httpx.CookieConflict)
-"""Every exception httpx raises on its own (`TooManyRedirects`, `DecodingError` and the
-transport errors are `HTTPError`s; the others are not)."""
-
-
-def _shows_secret(exc: BaseException, secret: str) -> bool:
-    """Whether `exc` or anything chained to it shows the key, in any form."""
-    forms = secret_forms(secret)
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        text = f"{current!s} {current!r}"
-        if any(form in text for form in forms):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
-
-
-def _check_api_key(api_key: object) -> str:
-    """The key if it can go in a header as it is; else an error that says why, not the key."""
-    if not isinstance(api_key, str):
-        raise InvalidAPIKeyError(f"api_key must be a str, not {type(api_key).__name__}")
-    for position, char in enumerate(api_key):
-        if char.isascii() and char.isprintable() and not char.isspace():
-            continue
-        kind = (
-            "a line break"
-            if char in "\r\n"
-            else "whitespace"
-            if char.isspace()
-            else "a control character"
-            if not char.isprintable()
-            else "a non-ASCII character"
-        )
-        where = "at its end" if position == len(api_key) - 1 else f"at position {position + 1}"
-        raise InvalidAPIKeyError(
-            f"The API key ({len(api_key)} characters) has {kind} {where}: keys are printable "
-            "ASCII without spaces. A key read from a file or a secret store often keeps its "
-            "trailing newline: strip it (`key.strip()`)."
-        )
-    return api_key
-
-
-def _wrong_http_client(given: object, wanted: type) -> InvalidHTTPClientError:
-    other = "AsyncTokenMarket" if wanted is httpx.Client else "TokenMarket"
-    hint = (
-        f" (an {type(given).__name__} belongs with {other})"
-        if isinstance(given, httpx.Client | httpx.AsyncClient)
-        else ""
-    )
-    return InvalidHTTPClientError(
-        f"http_client must be an {wanted.__module__}.{wanted.__name__}, not "
-        f"{type(given).__module__}.{type(given).__qualname__}{hint}"
-    )
-
-
-@cache
-def _secret_bytes(secret: str) -> tuple[bytes, ...]:
-    return tuple(form.encode("utf-8") for form in secret_forms(secret))
-
-
-def _inspect(response: httpx.Response, secret: str, limit: int) -> bool:
-    """One pass over the raw headers (this runs on every call): replace any value that echoes
-    the key, so that no request id, repr or message made from the headers later can show it;
-    return whether the body can be read with `read()`: not compressed, and a Content-Length
-    (which h11 enforces) within `limit`. Otherwise it is read piece by piece and counted."""
-    raw = response.headers.raw
-    values = b"\0".join([value for _, value in raw])  # one search per form, not per header
-    for form in _secret_bytes(secret):
-        if form in values:
-            items = response.headers.multi_items()
-            response.headers = httpx.Headers([(key, redact(value, secret)) for key, value in items])
-            break
-    identity = True
-    length = -1
-    for name, value in raw:
-        if len(name) == 14 or len(name) == 16:  # the two names below; skip the rest cheaply
-            lower = name.lower()
-            if lower == b"content-encoding":
-                identity = identity and value.strip().lower() in (b"", b"identity")
-            elif lower == b"content-length":
-                length = int(value) if value.isdigit() else -1
-    return identity and 0 <= length <= limit
-
-
-def _too_large(response: httpx.Response, limit: int, name: str, what: str) -> ResponseTooLargeError:
-    return ResponseTooLargeError(
-        f"{what} of the {response.status_code} answer to {response.request.method} "
-        f"{response.request.url.path} is larger than {limit} bytes after decompression "
-        f"(Limits.{name}); the connection was closed "
-        f"(request_id={response.headers.get('x-request-id')})",
-        limit=limit,
-        limit_name=name,
-        response=response,
-    )
-
-
-def _read_whole(response: httpx.Response, body: bytes) -> httpx.Response:
-    """A read response with the decoded `body`, for the code that parses answers."""
-    headers = response.headers
-    if "content-encoding" in headers:  # `body` is decoded: its length is its own
-        headers = httpx.Headers(
-            [
-                (name, value)
-                for name, value in headers.multi_items()
-                if name.lower() not in ("content-encoding", "content-length")
-            ]
-        )
-    return httpx.Response(
-        response.status_code,
-        headers=headers,
-        content=body,
-        request=response.request,
-        extensions=response.extensions,
-    )
-
-
-class _Attempts:
-    """The state of one call's attempts: retries made, time waited, the deadline."""
-
-    __slots__ = ("client", "clock", "request", "retry", "timeouts", "waited")
-
-    def __init__(
-        self, client: BaseClient[Any], request: httpx.Request, deadline: float | None
-    ) -> None:
-        self.client = client
-        self.request = request
-        self.retry = 0
-        self.waited = 0.0
-        self.clock = Clock(deadline)
-        self.timeouts: dict[str, float | None] = (
-            {} if deadline is None else dict(request.extensions.get("timeout") or {})
-        )
-        request.extensions[LIMITS_EXTENSION] = client.limits
-
-    def start(self) -> None:
-        """Before an attempt: raise if the deadline passed; no phase may wait past it."""
-        if self.clock.ends_at is None:
-            return
-        if self.clock.expired():
-            raise self.deadline_error()
-        self.request.extensions["timeout"] = self.clock.clamp(self.timeouts)
-
-    def deadline_error(self) -> DeadlineExceededError:
-        seconds = self.clock.seconds or 0.0
-        request = self.request
-        return DeadlineExceededError(
-            f"{request.method} {request.url.path}: the call's deadline of {seconds:g} s passed "
-            f"({self._tally()})",
-            deadline=seconds,
-            request=request,
-        )
-
-    def _tally(self) -> str:
-        attempts = self.retry + 1
-        return (
-            f"{attempts} attempt{'s' if attempts != 1 else ''}, "
-            f"{self.waited:.3f} s waited between them"
-        )
-
-    def delay(self, wanted: float | None) -> float | None:
-        """`wanted` if a retry may wait it (retries left, total wait, deadline), else None."""
-        client = self.client
-        if wanted is None or self.retry >= client.max_retries:
-            return None
-        if self.waited + wanted > client.retry_policy.max_total_wait:
-            return None
-        left = self.clock.left()
-        if left is not None and wanted >= left:
-            return None
-        return wanted
-
-    def note(self, error: TokenMarketError, wanted: float | None) -> TokenMarketError:
-        """`error` with how long this call waited, and why it stopped retrying, if it did."""
-        client = self.client
-        why = ""
-        if wanted is not None and self.retry < client.max_retries:
-            total = client.retry_policy.max_total_wait
-            if self.waited + wanted > total:
-                why = (
-                    f"; not retried: another {wanted:g} s would pass "
-                    f"RetryPolicy.max_total_wait={total:g} s"
-                )
-            else:
-                why = f"; not retried: another {wanted:g} s would pass the deadline"
-        if not why and self.retry == 0:
-            return error
-        message = f"{error.message} [{self._tally()}{why}]"
-        error.message = message
-        error.args = (message,)
-        return error
-
-    def waiting(self, seconds: float) -> None:
-        self.waited += seconds
-        self.retry += 1
-
-    def failure(self, exc: BaseException) -> tuple[TokenMarketError, bool]:
-        """The error for an httpx exception of this attempt, and whether a retry may help."""
-        request = self.request
-        secret = self.client.api_key
-        if isinstance(exc, httpx.TimeoutException) and self.clock.expired():
-            return self.deadline_error(), False
-        if isinstance(exc, httpx.TransportError):
-            return _connection_error(exc, request, self.retry + 1, secret)
-        reason = redact(f"{type(exc).__name__}: {exc}", secret)
-        where = f"{request.method} {request.url.path}"
-        return APIConnectionError(f"{where} failed ({reason})", request=request), False
-
-
-class _Deadline(httpx.SyncByteStream):
-    """A response body that stops with `DeadlineExceededError` once the call's deadline passed."""
-
-    def __init__(self, stream: httpx.SyncByteStream, attempts: _Attempts) -> None:
-        self._stream = stream
-        self._attempts = attempts
-
-    def __iter__(self) -> Iterator[bytes]:
-        clock = self._attempts.clock
-        try:
-            for chunk in self._stream:
-                yield chunk
-                if clock.expired():
-                    raise self._attempts.deadline_error()
-        except httpx.TimeoutException as exc:
-            if clock.expired():
-                raise self._attempts.deadline_error() from exc
-            raise
-
-    def close(self) -> None:
-        self._stream.close()
-
-
-class _AsyncDeadline(httpx.AsyncByteStream):
-    """`_Deadline` for the async client."""
-
-    def __init__(self, stream: httpx.AsyncByteStream, attempts: _Attempts) -> None:
-        self._stream = stream
-        self._attempts = attempts
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        clock = self._attempts.clock
-        try:
-            async for chunk in self._stream:
-                yield chunk
-                if clock.expired():
-                    raise self._attempts.deadline_error()
-        except httpx.TimeoutException as exc:
-            if clock.expired():
-                raise self._attempts.deadline_error() from exc
-            raise
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
-
-
 class BaseClient(Generic[HttpxClientT]):
     """What the sync and async clients share: configuration and request building."""
 
@@ -480,7 +216,7 @@ class BaseClient(Generic[HttpxClientT]):
                 f"No API key: pass api_key= or set the {API_KEY_ENV} environment variable."
             )
         # Refused here, not when sent: httpx would print the header, key and all, in its error.
-        self.api_key = _check_api_key(api_key)
+        self.api_key = check_api_key(api_key)
         protect(self.api_key)
         self.limits = DEFAULT_LIMITS if limits is None else limits
         self.deadline = deadline
@@ -531,7 +267,7 @@ class BaseClient(Generic[HttpxClientT]):
         # the sync client, a coroutine where a response was expected, at the first call).
         given = kwargs.get("http_client")
         if given is not None and not isinstance(given, cls._http_client_type):
-            raise _wrong_http_client(given, cls._http_client_type)
+            raise wrong_http_client(given, cls._http_client_type)
         return super().__new__(cls)
 
     def __repr__(self) -> str:
@@ -664,7 +400,7 @@ class SyncClientCore(BaseClient[httpx.Client]):
 
     def _init_http(self, http_client: httpx.Client | None) -> None:
         if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise _wrong_http_client(http_client, httpx.Client)
+            raise wrong_http_client(http_client, httpx.Client)
         if http_client is None:
             self._client = httpx.Client(headers=self._default_headers, timeout=self.timeout)
             self._owns_client = True
@@ -689,7 +425,7 @@ class SyncClientCore(BaseClient[httpx.Client]):
         The body of a non-streamed answer is read here, counted after decompression, up to
         `limits.max_response_bytes`; `deadline` (default: the client's) bounds the call.
         """
-        attempts = _Attempts(
+        attempts = Attempts(
             self, request, self.deadline if isinstance(deadline, NotGiven) else deadline
         )
         secret = self.api_key
@@ -699,17 +435,17 @@ class SyncClientCore(BaseClient[httpx.Client]):
             try:
                 response = self._client.send(request, stream=True)
                 if attempts.clock.ends_at is not None:
-                    response.stream = _Deadline(response.stream, attempts)  # type: ignore[arg-type]
-                fits = _inspect(response, secret, self.limits.max_response_bytes)
+                    response.stream = Deadline(response.stream, attempts)  # type: ignore[arg-type]
+                fits = inspect(response, secret, self.limits.max_response_bytes)
                 if 200 <= response.status_code < 300:
                     return response if stream else self._read_body(response, fits=fits)
-            except _HTTPX_ERRORS as exc:
+            except HTTPX_ERRORS as exc:
                 failure, retryable = attempts.failure(exc)
                 wanted = self.retry_policy.backoff(attempts.retry) if retryable else None
                 delay = attempts.delay(wanted)
                 if delay is None:
                     failure = attempts.note(failure, wanted)
-                    if not _shows_secret(exc, secret):
+                    if not shows_secret(exc, secret):
                         raise failure from exc
                     escaped = failure  # raised below, outside this block: nothing chained
                 else:
@@ -746,11 +482,11 @@ class SyncClientCore(BaseClient[httpx.Client]):
             for chunk in iter_decoded(response):
                 size += len(chunk)
                 if size > limit:
-                    raise _too_large(response, limit, "max_response_bytes", "The body")
+                    raise too_large(response, limit, "max_response_bytes", "The body")
                 chunks.append(chunk)
         finally:
             response.close()
-        return _read_whole(response, b"".join(chunks))
+        return read_whole(response, b"".join(chunks))
 
     @staticmethod
     def _read_error_body(response: httpx.Response, limit: int = MAX_ERROR_BODY) -> bytes:
@@ -846,7 +582,7 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
 
     def _init_http(self, http_client: httpx.AsyncClient | None) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise _wrong_http_client(http_client, httpx.AsyncClient)
+            raise wrong_http_client(http_client, httpx.AsyncClient)
         if http_client is None:
             self._client = httpx.AsyncClient(headers=self._default_headers, timeout=self.timeout)
             self._owns_client = True
@@ -873,7 +609,7 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
         The body of a non-streamed answer is read here, counted after decompression, up to
         `limits.max_response_bytes`; `deadline` (default: the client's) bounds the call.
         """
-        attempts = _Attempts(
+        attempts = Attempts(
             self, request, self.deadline if isinstance(deadline, NotGiven) else deadline
         )
         secret = self.api_key
@@ -883,17 +619,17 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
             try:
                 response = await self._client.send(request, stream=True)
                 if attempts.clock.ends_at is not None:
-                    response.stream = _AsyncDeadline(response.stream, attempts)  # type: ignore[arg-type]
-                fits = _inspect(response, secret, self.limits.max_response_bytes)
+                    response.stream = AsyncDeadline(response.stream, attempts)  # type: ignore[arg-type]
+                fits = inspect(response, secret, self.limits.max_response_bytes)
                 if 200 <= response.status_code < 300:
                     return response if stream else await self._read_body(response, fits=fits)
-            except _HTTPX_ERRORS as exc:
+            except HTTPX_ERRORS as exc:
                 failure, retryable = attempts.failure(exc)
                 wanted = self.retry_policy.backoff(attempts.retry) if retryable else None
                 delay = attempts.delay(wanted)
                 if delay is None:
                     failure = attempts.note(failure, wanted)
-                    if not _shows_secret(exc, secret):
+                    if not shows_secret(exc, secret):
                         raise failure from exc
                     escaped = failure  # raised below, outside this block: nothing chained
                 else:
@@ -930,11 +666,11 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
             async for chunk in aiter_decoded(response):
                 size += len(chunk)
                 if size > limit:
-                    raise _too_large(response, limit, "max_response_bytes", "The body")
+                    raise too_large(response, limit, "max_response_bytes", "The body")
                 chunks.append(chunk)
         finally:
             await response.aclose()
-        return _read_whole(response, b"".join(chunks))
+        return read_whole(response, b"".join(chunks))
 
     @staticmethod
     async def _read_error_body(response: httpx.Response, limit: int = MAX_ERROR_BODY) -> bytes:
