@@ -249,3 +249,68 @@ def test_a_wrong_http_client_is_refused_at_construction(cls: type[Any], given: A
     assert isinstance(caught.value, TokenMarketError)
     if isinstance(given, httpx.Client | httpx.AsyncClient):
         assert "belongs with" in str(caught.value)
+
+
+def _httpx_exceptions() -> list[type[Exception]]:
+    """Every exception class httpx exports."""
+    return sorted(
+        (
+            value
+            for value in vars(httpx).values()
+            if isinstance(value, type) and issubclass(value, Exception)
+        ),
+        key=lambda cls: cls.__name__,
+    )
+
+
+def _make(cls: type[Exception], request: httpx.Request) -> Exception:
+    """An instance of `cls`, whichever of httpx's constructor signatures it has."""
+    make: Any = cls
+    arguments: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        (("boom",), {"request": request}),
+        (("boom",), {"request": request, "response": httpx.Response(500)}),
+        (("boom",), {}),
+        ((), {}),
+    ]
+    for args, kwargs in arguments:
+        try:
+            made: Exception = make(*args, **kwargs)
+        except TypeError:
+            continue
+        return made
+    raise AssertionError(f"cannot make {cls}")
+
+
+@pytest.mark.parametrize("cls", _httpx_exceptions(), ids=lambda cls: cls.__name__)
+async def test_no_httpx_exception_escapes_a_call(mode: str, cls: type[Exception]) -> None:
+    """Whatever httpx raises while sending (a transport of the caller's own, too) reaches the
+    caller as a `TokenMarketError`."""
+
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise _make(cls, request)
+
+    transport = httpx.MockTransport(fail)
+    http: Any = (
+        httpx.Client(transport=transport)
+        if mode == "sync"
+        else httpx.AsyncClient(transport=transport)
+    )
+    client = make_client(mode, "http://test", http_client=http, max_retries=1)
+    delays: list[float] = []
+    try:
+        client._sleep = (  # retries are not the point here: no waiting
+            (lambda seconds: delays.append(seconds)) if mode == "sync" else _async_record(delays)
+        )
+        with pytest.raises(TokenMarketError) as caught:
+            await resolve(client.chat.completions.create(model="m", messages=MESSAGES))
+        assert not isinstance(caught.value, httpx.HTTPError | httpx.StreamError)
+    finally:
+        await close(client)
+        await resolve(http.aclose() if mode == "async" else http.close())
+
+
+def _async_record(delays: list[float]) -> Any:
+    async def sleep(seconds: float) -> None:
+        delays.append(seconds)
+
+    return sleep
