@@ -116,8 +116,8 @@ async def test_the_deadline_ends_endless_keep_alives(mode: str, server: Loopback
 
 @pytest.mark.timeout(60)
 async def test_the_deadline_ends_a_dripping_body(mode: str, server: LoopbackServer) -> None:
-    """One byte every 0.2 s never trips a 5 s read timeout: the whole body would take 30 s."""
-    server.push(hostile.drip(200, json.dumps(COMPLETION).encode(), interval=0.2))
+    """One byte every 0.5 s never trips a 5 s read timeout: the whole body would take 85 s."""
+    server.push(hostile.drip(200, json.dumps(COMPLETION).encode(), interval=0.5))
     client = make_client(mode, server.url, timeout=httpx.Timeout(5.0))
     client.deadline = 1.0
     try:
