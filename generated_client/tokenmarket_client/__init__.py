@@ -29,17 +29,22 @@ from ._exceptions import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    DeadlineExceededError,
     InternalServerError,
+    InvalidAPIKeyError,
+    InvalidHTTPClientError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
     ProviderError,
     ProviderTimeoutError,
     RateLimitError,
+    ResponseTooLargeError,
     StreamInterruptedError,
     TokenMarketError,
 )
 from ._headers import Billing, RateLimit
+from ._limits import DEFAULT_LIMITS, Limits
 from ._operations import OPERATIONS
 from ._response import (
     APIResponse,
@@ -65,6 +70,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = (
+    "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
     "OPERATIONS",
@@ -85,8 +91,12 @@ __all__ = (
     "BinaryResponse",
     "ChatCompletionAccumulator",
     "Client",
+    "DeadlineExceededError",
     "InternalServerError",
+    "InvalidAPIKeyError",
+    "InvalidHTTPClientError",
     "InvalidRequestError",
+    "Limits",
     "NotFoundError",
     "NotGiven",
     "PermissionDeniedError",
@@ -94,6 +104,7 @@ __all__ = (
     "ProviderTimeoutError",
     "RateLimit",
     "RateLimitError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "Stream",
     "StreamInterruptedError",

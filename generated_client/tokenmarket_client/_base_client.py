@@ -21,6 +21,13 @@ Every call goes the same way:
 4. A non-2xx answer becomes the typed error of `_exceptions`; a stream is returned to the
    caller only after its status was checked, so nothing is ever retried once a stream has
    yielded data.
+5. What a server may make the client hold is bounded (`Limits`, see `_limits`): every answer
+   is sent for with `stream=True` and its decoded bytes are read in bounded pieces (`_decoding`)
+   up to its limit, so a small compressed body cannot unpack into gigabytes. The retry waits of
+   one call add up to at most `RetryPolicy.max_total_wait`; an opt-in `deadline` bounds it all.
+6. No httpx exception escapes: every one a call can meet (a redirect loop of the caller's
+   `follow_redirects=True` client, a body that does not decompress, a broken stream) becomes
+   a `TokenMarketError`, and nothing that shows the key, in any escaped form, is chained.
 """
 
 from __future__ import annotations
@@ -40,17 +47,30 @@ from urllib.parse import quote
 import httpx
 
 from . import _json
+from ._decoding import aiter_decoded, iter_decoded
 from ._exceptions import (
-    APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
-    APITimeoutError,
     TokenMarketError,
     excerpt,
     make_status_error,
     redact,
 )
 from ._headers import retry_after
+from ._limits import DEFAULT_LIMITS, Limits, check_deadline
+from ._log_redaction import protect
+from ._sending import (
+    HTTPX_ERRORS,
+    AsyncDeadline,
+    Attempts,
+    Deadline,
+    check_api_key,
+    inspect,
+    read_whole,
+    shows_secret,
+    too_large,
+    wrong_http_client,
+)
 
 if TYPE_CHECKING:
     from ._response import APIResponse, AsyncAPIResponse
@@ -65,7 +85,7 @@ DEFAULT_MAX_RETRIES: Final = 2
 API_KEY_ENV: Final = "TOKENMARKET_API_KEY"
 BASE_URL_ENV: Final = "TOKENMARKET_BASE_URL"
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
-MAX_ERROR_BODY: Final = 64 * 1024
+MAX_ERROR_BODY: Final = DEFAULT_LIMITS.max_error_bytes
 RETRY_STATUSES: Final = frozenset({408, 409, 429})
 
 EVENT_STREAM: Final = "text/event-stream"
@@ -111,6 +131,10 @@ class RetryPolicy:
     """Each backoff delay is shortened by a random fraction of up to this much."""
     max_retry_after: float = 60.0
     """The longest server-requested wait (`Retry-After`) honoured; a longer one is not retried."""
+    max_total_wait: float = 60.0
+    """The most one call waits between its attempts, all retries together: a wait that would
+    take the total past it is not made, and the last error is raised, saying how long was
+    waited (without it, `Retry-After: 60` on every answer kept a call asleep for 2 minutes)."""
 
     def backoff(self, retry: int) -> float:
         """The delay before retry number `retry` (0 for the first) when the server gave none."""
@@ -152,11 +176,6 @@ def given(params: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in params.items() if value is not NOT_GIVEN}
 
 
-def display_url(url: httpx.URL) -> str:
-    """Scheme, host, port and path of a URL, for messages (no query, no credentials)."""
-    return str(url.copy_with(query=None, fragment=None, username=None, password=None))
-
-
 @cache
 def _user_agent() -> str:
     try:
@@ -171,19 +190,6 @@ def _is_retryable_status(status: int) -> bool:
     return status in RETRY_STATUSES or status >= 500
 
 
-def _connection_error(
-    exc: httpx.TransportError, request: httpx.Request, attempts: int, secret: str
-) -> tuple[APIConnectionError, bool]:
-    """The error to raise for a transport failure, and whether a retry may help."""
-    reason = redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, secret)
-    where = f"{request.method} {display_url(request.url)}"
-    tried = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{where} timed out {tried} ({reason})", request=request), True
-    retryable = isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError | httpx.ProxyError)
-    return APIConnectionError(f"{where} failed {tried} ({reason})", request=request), retryable
-
-
 class BaseClient(Generic[HttpxClientT]):
     """What the sync and async clients share: configuration and request building."""
 
@@ -192,6 +198,8 @@ class BaseClient(Generic[HttpxClientT]):
     timeout: Timeout
     max_retries: int
     retry_policy: RetryPolicy
+    _limits: Limits
+    _deadline: float | None
     _client: HttpxClientT
     _owns_client: bool
     _per_request_headers: dict[str, str]
@@ -210,13 +218,19 @@ class BaseClient(Generic[HttpxClientT]):
         default_headers: Mapping[str, str] | None,
         retry_policy: RetryPolicy | None,
         http_client_timeout: httpx.Timeout | None,
+        limits: Limits | None = None,
+        deadline: float | None = None,
     ) -> None:
         api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if not api_key:
             raise TokenMarketError(
                 f"No API key: pass api_key= or set the {API_KEY_ENV} environment variable."
             )
-        self.api_key = api_key
+        # Refused here, not when sent: httpx would print the header, key and all, in its error.
+        self.api_key = check_api_key(api_key)
+        protect(self.api_key)
+        self.limits = DEFAULT_LIMITS if limits is None else limits
+        self.deadline = deadline
         self.base_url = self._normalize_base_url(
             str(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
         )
@@ -248,7 +262,46 @@ class BaseClient(Generic[HttpxClientT]):
         prefix = self._path_prefix
         if prefix and url.endswith(prefix):
             url = url[: -len(prefix)].rstrip("/")
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            raise TokenMarketError(f"base_url is not a valid URL ({exc})") from None
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise TokenMarketError(
+                f"base_url must be an http:// or https:// URL with a host, not {url!r}"
+            )
         return url
+
+    @property
+    def limits(self) -> Limits:
+        """What the client reads at most from a server (see `Limits`); may be replaced."""
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: Limits) -> None:
+        if not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a tokenmarket_client.Limits, not {limits!r}")
+        self._limits = limits
+
+    @property
+    def deadline(self) -> float | None:
+        """Seconds one call may take in all (attempts, waits, reads), or None (the default)."""
+        return self._deadline
+
+    @deadline.setter
+    def deadline(self, deadline: float | None) -> None:
+        self._deadline = check_deadline(deadline)
+
+    _http_client_type: type = object
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:  # noqa: ANN401 (the subclass's)
+        # Checked before `__init__`, which reads `http_client.timeout`: a wrong object is
+        # refused with a clear error, not an AttributeError (or, for an AsyncClient given to
+        # the sync client, a coroutine where a response was expected, at the first call).
+        given = kwargs.get("http_client")
+        if given is not None and not isinstance(given, cls._http_client_type):
+            raise wrong_http_client(given, cls._http_client_type)
+        return super().__new__(cls)
 
     def __repr__(self) -> str:
         # Never the key, not even a part of it.
@@ -267,6 +320,8 @@ class BaseClient(Generic[HttpxClientT]):
         max_retries: int | None,
         default_headers: Mapping[str, str] | None,
         retry_policy: RetryPolicy | None,
+        limits: Limits | None = None,
+        deadline: float | NotGiven | None = NOT_GIVEN,
     ) -> None:
         """Configure `self` as `source` with some options replaced, on `source`'s pool."""
         headers = {**source._custom_headers, **(default_headers or {})}
@@ -278,6 +333,8 @@ class BaseClient(Generic[HttpxClientT]):
             default_headers=headers,
             retry_policy=retry_policy or source.retry_policy,
             http_client_timeout=None,
+            limits=limits if limits is not None else source.limits,
+            deadline=source.deadline if isinstance(deadline, NotGiven) else deadline,
         )
         # The pool is shared and stays `source`'s to close; the key and headers of the copy
         # travel with each request, over the pool's defaults.
@@ -295,11 +352,13 @@ class BaseClient(Generic[HttpxClientT]):
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
         retry_policy: RetryPolicy | None = None,
+        limits: Limits | None = None,
+        deadline: float | NotGiven | None = NOT_GIVEN,
     ) -> Self:
         """A client like this one with the given options replaced, sharing its connection pool.
 
         `default_headers` are added to this client's. Closing the copy leaves the pool open;
-        closing this client closes it for both.
+        closing this client closes it for both. `deadline=None` turns the copy's deadline off.
         """
         clone = type(self).__new__(type(self))
         clone._copy_from(
@@ -310,6 +369,8 @@ class BaseClient(Generic[HttpxClientT]):
             max_retries=max_retries,
             default_headers=default_headers,
             retry_policy=retry_policy,
+            limits=limits,
+            deadline=deadline,
         )
         return clone
 
@@ -319,6 +380,35 @@ class BaseClient(Generic[HttpxClientT]):
     # -- building -------------------------------------------------------------------------
 
     def _build_request(
+        self,
+        operation: Operation[Any],
+        body: dict[str, Any],
+        *,
+        idempotency_key: str | None,
+        extra_headers: Headers | None,
+        extra_query: Query | None,
+        timeout: Timeout | NotGiven,
+    ) -> httpx.Request:
+        """The request of one call; what httpx cannot encode is a `TokenMarketError`."""
+        try:
+            return self._assemble_request(
+                operation,
+                body,
+                idempotency_key=idempotency_key,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            )
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            # A header name or value that is not ASCII, a path parameter that makes no URL:
+            # the caller's input, said in their terms (and never with the key in it).
+            reason = redact(f"{type(exc).__name__}: {exc}", self.api_key)
+            raise TokenMarketError(
+                f"{operation.method} {operation.path}: the request cannot be built ({reason}); "
+                "header names and values must be ASCII"
+            ) from None
+
+    def _assemble_request(
         self,
         operation: Operation[Any],
         body: dict[str, Any],
@@ -460,6 +550,8 @@ class SyncClientCore(BaseClient[httpx.Client]):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         retry_policy: RetryPolicy | None = None,
+        limits: Limits | None = None,
+        deadline: float | None = None,
     ) -> None:
         """Make a client.
 
@@ -474,7 +566,12 @@ class SyncClientCore(BaseClient[httpx.Client]):
             default_headers: headers sent with every request.
             http_client: an httpx client to use (its proxies, transport, limits); the client
                 does not close it.
-            retry_policy: the backoff delays and the longest `Retry-After` honoured.
+            retry_policy: the backoff delays, the longest `Retry-After` honoured and the
+                longest total wait of one call's retries.
+            limits: how much a server may make the client hold (`Limits`: decoded body,
+                error body, SSE line and event sizes); default `DEFAULT_LIMITS`.
+            deadline: seconds one call may take in all, retries and reading included; default
+                None (only the per-phase `timeout`). Each call may pass its own.
         """
         self._configure(
             api_key=api_key,
@@ -484,6 +581,8 @@ class SyncClientCore(BaseClient[httpx.Client]):
             default_headers=default_headers,
             retry_policy=retry_policy,
             http_client_timeout=None if http_client is None else http_client.timeout,
+            limits=limits,
+            deadline=deadline,
         )
         self._init_http(http_client)
 
@@ -498,7 +597,11 @@ class SyncClientCore(BaseClient[httpx.Client]):
     ) -> None:
         self.close()
 
+    _http_client_type = httpx.Client
+
     def _init_http(self, http_client: httpx.Client | None) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise wrong_http_client(http_client, httpx.Client)
         if http_client is None:
             self._client = httpx.Client(headers=self._default_headers, timeout=self.timeout)
             self._owns_client = True
@@ -514,48 +617,98 @@ class SyncClientCore(BaseClient[httpx.Client]):
     def _sleep(self, seconds: float) -> None:
         time.sleep(seconds)
 
-    def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
-        """Send with retries; return a 2xx response (unread if `stream`), or raise."""
-        retries = self.max_retries
-        retry = 0
-        while True:
-            try:
-                response = self._client.send(request, stream=stream)
-            except httpx.TransportError as exc:
-                failure, retryable = _connection_error(exc, request, retry + 1, self.api_key)
-                if retryable and retry < retries:
-                    backoff = self.retry_policy.backoff(retry)
-                    self._log_retry(request, backoff, retry, failure.message)
-                    self._sleep(backoff)
-                    retry += 1
-                    continue
-                raise failure from exc
-            if 200 <= response.status_code < 300:
-                return response
-            body = self._read_error_body(response) if stream else response.content
-            error = self._status_error(response, body)
-            delay = self._retry_delay(retry, response) if retry < retries else None
-            if delay is None:
-                raise error
-            self._log_retry(request, delay, retry, _error_reason(response))
-            self._sleep(delay)
-            retry += 1
+    def _send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx response (unread if `stream`), or raise.
 
-    @staticmethod
-    def _read_error_body(response: httpx.Response) -> bytes:
+        The body of a non-streamed answer is read here, counted after decompression, up to
+        `limits.max_response_bytes`; `deadline` (default: the client's) bounds the call.
+        """
+        attempts = Attempts(
+            self, request, self.deadline if isinstance(deadline, NotGiven) else deadline
+        )
+        secret = self.api_key
+        while True:
+            attempts.start()
+            escaped: TokenMarketError | None = None
+            try:
+                response = self._client.send(request, stream=True)
+                if attempts.clock.ends_at is not None:
+                    response.stream = Deadline(response.stream, attempts)  # type: ignore[arg-type]
+                fits = inspect(response, secret, self.limits.max_response_bytes)
+                if 200 <= response.status_code < 300:
+                    return response if stream else self._read_body(response, fits=fits)
+            except HTTPX_ERRORS as exc:
+                failure, retryable = attempts.failure(exc)
+                wanted = self.retry_policy.backoff(attempts.retry) if retryable else None
+                delay = attempts.delay(wanted)
+                if delay is None:
+                    failure = attempts.note(failure, wanted)
+                    if not shows_secret(exc, secret):
+                        raise failure from exc
+                    escaped = failure  # raised below, outside this block: nothing chained
+                else:
+                    self._log_retry(request, delay, attempts.retry, failure.message)
+                    self._sleep(delay)
+                    attempts.waiting(delay)
+                    continue
+            if escaped is not None:
+                raise escaped
+            body = self._read_error_body(response, self.limits.max_error_bytes)
+            error = self._status_error(response, body)
+            wanted = self._retry_delay(attempts.retry, response)
+            delay = attempts.delay(wanted)
+            if delay is None:
+                raise attempts.note(error, wanted)
+            self._log_retry(request, delay, attempts.retry, _error_reason(response))
+            self._sleep(delay)
+            attempts.waiting(delay)
+
+    def _read_body(self, response: httpx.Response, *, fits: bool) -> httpx.Response:
+        """`response` read whole, or `ResponseTooLargeError` once its decoded bytes pass the
+        limit (the connection is then closed, the rest never read)."""
+        limit = self.limits.max_response_bytes
+        if fits:
+            try:
+                response.read()
+            except BaseException:
+                response.close()
+                raise
+            return response
         chunks: list[bytes] = []
         size = 0
         try:
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
+            for chunk in iter_decoded(response):
                 size += len(chunk)
-                if size >= MAX_ERROR_BODY:
-                    break
-        except httpx.HTTPError:
-            pass
+                if size > limit:
+                    raise too_large(response, limit, "max_response_bytes", "The body")
+                chunks.append(chunk)
         finally:
             response.close()
-        return b"".join(chunks)
+        return read_whole(response, b"".join(chunks))
+
+    @staticmethod
+    def _read_error_body(response: httpx.Response, limit: int = MAX_ERROR_BODY) -> bytes:
+        """The first `limit` decoded bytes of an error body; the rest is not read."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in iter_decoded(response):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= limit:
+                    break
+        except httpx.HTTPError:
+            pass  # what arrived is the body: the error is the status, not the cut
+        finally:
+            response.close()
+        body = b"".join(chunks)
+        return body[:limit] if size > limit else body
 
     def _post(
         self,
@@ -653,6 +806,8 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         retry_policy: RetryPolicy | None = None,
+        limits: Limits | None = None,
+        deadline: float | None = None,
     ) -> None:
         """Make a client.
 
@@ -667,7 +822,12 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
             default_headers: headers sent with every request.
             http_client: an httpx client to use (its proxies, transport, limits); the client
                 does not close it.
-            retry_policy: the backoff delays and the longest `Retry-After` honoured.
+            retry_policy: the backoff delays, the longest `Retry-After` honoured and the
+                longest total wait of one call's retries.
+            limits: how much a server may make the client hold (`Limits`: decoded body,
+                error body, SSE line and event sizes); default `DEFAULT_LIMITS`.
+            deadline: seconds one call may take in all, retries and reading included; default
+                None (only the per-phase `timeout`). Each call may pass its own.
         """
         self._configure(
             api_key=api_key,
@@ -677,6 +837,8 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
             default_headers=default_headers,
             retry_policy=retry_policy,
             http_client_timeout=None if http_client is None else http_client.timeout,
+            limits=limits,
+            deadline=deadline,
         )
         self._init_http(http_client)
 
@@ -691,7 +853,11 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
     ) -> None:
         await self.close()
 
+    _http_client_type = httpx.AsyncClient
+
     def _init_http(self, http_client: httpx.AsyncClient | None) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise wrong_http_client(http_client, httpx.AsyncClient)
         if http_client is None:
             self._client = httpx.AsyncClient(headers=self._default_headers, timeout=self.timeout)
             self._owns_client = True
@@ -709,48 +875,98 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
 
         await anyio.sleep(seconds)
 
-    async def _send(self, request: httpx.Request, *, stream: bool) -> httpx.Response:
-        """Send with retries; return a 2xx response (unread if `stream`), or raise."""
-        retries = self.max_retries
-        retry = 0
-        while True:
-            try:
-                response = await self._client.send(request, stream=stream)
-            except httpx.TransportError as exc:
-                failure, retryable = _connection_error(exc, request, retry + 1, self.api_key)
-                if retryable and retry < retries:
-                    backoff = self.retry_policy.backoff(retry)
-                    self._log_retry(request, backoff, retry, failure.message)
-                    await self._sleep(backoff)
-                    retry += 1
-                    continue
-                raise failure from exc
-            if 200 <= response.status_code < 300:
-                return response
-            body = await self._read_error_body(response) if stream else response.content
-            error = self._status_error(response, body)
-            delay = self._retry_delay(retry, response) if retry < retries else None
-            if delay is None:
-                raise error
-            self._log_retry(request, delay, retry, _error_reason(response))
-            await self._sleep(delay)
-            retry += 1
+    async def _send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool,
+        deadline: float | NotGiven | None = NOT_GIVEN,
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx response (unread if `stream`), or raise.
 
-    @staticmethod
-    async def _read_error_body(response: httpx.Response) -> bytes:
+        The body of a non-streamed answer is read here, counted after decompression, up to
+        `limits.max_response_bytes`; `deadline` (default: the client's) bounds the call.
+        """
+        attempts = Attempts(
+            self, request, self.deadline if isinstance(deadline, NotGiven) else deadline
+        )
+        secret = self.api_key
+        while True:
+            attempts.start()
+            escaped: TokenMarketError | None = None
+            try:
+                response = await self._client.send(request, stream=True)
+                if attempts.clock.ends_at is not None:
+                    response.stream = AsyncDeadline(response.stream, attempts)  # type: ignore[arg-type]
+                fits = inspect(response, secret, self.limits.max_response_bytes)
+                if 200 <= response.status_code < 300:
+                    return response if stream else await self._read_body(response, fits=fits)
+            except HTTPX_ERRORS as exc:
+                failure, retryable = attempts.failure(exc)
+                wanted = self.retry_policy.backoff(attempts.retry) if retryable else None
+                delay = attempts.delay(wanted)
+                if delay is None:
+                    failure = attempts.note(failure, wanted)
+                    if not shows_secret(exc, secret):
+                        raise failure from exc
+                    escaped = failure  # raised below, outside this block: nothing chained
+                else:
+                    self._log_retry(request, delay, attempts.retry, failure.message)
+                    await self._sleep(delay)
+                    attempts.waiting(delay)
+                    continue
+            if escaped is not None:
+                raise escaped
+            body = await self._read_error_body(response, self.limits.max_error_bytes)
+            error = self._status_error(response, body)
+            wanted = self._retry_delay(attempts.retry, response)
+            delay = attempts.delay(wanted)
+            if delay is None:
+                raise attempts.note(error, wanted)
+            self._log_retry(request, delay, attempts.retry, _error_reason(response))
+            await self._sleep(delay)
+            attempts.waiting(delay)
+
+    async def _read_body(self, response: httpx.Response, *, fits: bool) -> httpx.Response:
+        """`response` read whole, or `ResponseTooLargeError` once its decoded bytes pass the
+        limit (the connection is then closed, the rest never read)."""
+        limit = self.limits.max_response_bytes
+        if fits:
+            try:
+                await response.aread()
+            except BaseException:
+                await response.aclose()
+                raise
+            return response
         chunks: list[bytes] = []
         size = 0
         try:
-            async for chunk in response.aiter_bytes():
-                chunks.append(chunk)
+            async for chunk in aiter_decoded(response):
                 size += len(chunk)
-                if size >= MAX_ERROR_BODY:
-                    break
-        except httpx.HTTPError:
-            pass
+                if size > limit:
+                    raise too_large(response, limit, "max_response_bytes", "The body")
+                chunks.append(chunk)
         finally:
             await response.aclose()
-        return b"".join(chunks)
+        return read_whole(response, b"".join(chunks))
+
+    @staticmethod
+    async def _read_error_body(response: httpx.Response, limit: int = MAX_ERROR_BODY) -> bytes:
+        """The first `limit` decoded bytes of an error body; the rest is not read."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in aiter_decoded(response):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= limit:
+                    break
+        except httpx.HTTPError:
+            pass  # what arrived is the body: the error is the status, not the cut
+        finally:
+            await response.aclose()
+        body = b"".join(chunks)
+        return body[:limit] if size > limit else body
 
     async def _post(
         self,

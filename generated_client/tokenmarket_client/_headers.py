@@ -118,14 +118,17 @@ def _seconds(value: str | None, *, scale: float) -> float | None:
         number = float(value) / scale
     except ValueError:
         return None
-    return max(number, 0.0) if math.isfinite(number) else None
+    # A negative wait is nonsense, not "now": read it as absent, so that backoff applies
+    # (taking it as 0 let a server make the client retry at once, again and again).
+    return number if math.isfinite(number) and number >= 0.0 else None
 
 
 def retry_after(headers: httpx.Headers, *, now: float | None = None) -> float | None:
     """How long the server asks the client to wait, in seconds, or `None` if it does not say.
 
     `retry-after-ms` (milliseconds) wins over `Retry-After`, which is either seconds or an HTTP
-    date. A date in the past, or a negative number, means "now" (0).
+    date. A date in the past means "now" (0); a negative, infinite or unreadable number is read
+    as absent (`None`), so the client's own backoff applies.
     """
     millis = _seconds(headers.get(RETRY_AFTER_MS), scale=1000.0)
     if millis is not None:

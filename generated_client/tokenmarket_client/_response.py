@@ -6,6 +6,7 @@
 - `BinaryResponse` / `AsyncBinaryResponse`: a binary body that was read whole (speech).
 - `StreamedBinaryResponse` / `AsyncStreamedBinaryResponse`: a binary body read as it arrives,
   never held whole (`with_streaming_response`); `stream_to_file` writes in constant memory.
+  Its `read()` holds at most `Limits.max_response_bytes` (decoded), like a non-streamed body.
 """
 
 from __future__ import annotations
@@ -19,14 +20,18 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 import httpx
 
 from . import _json
+from ._decoding import aiter_decoded, iter_decoded
 from ._exceptions import (
     APIResponseValidationError,
     APITimeoutError,
+    ResponseTooLargeError,
     StreamInterruptedError,
+    TokenMarketError,
     excerpt,
     redact,
 )
 from ._headers import ResponseInfo
+from ._limits import DEFAULT_LIMITS, LIMITS_EXTENSION, Limits
 
 if TYPE_CHECKING:
     from ._streaming import AsyncStream, Stream
@@ -91,6 +96,18 @@ def parse_json(response: httpx.Response, cls: type[M], *, secret: str | None = N
     # Straight into the instance: pydantic's __setattr__ would only get there more slowly.
     object.__setattr__(result, "_headers", response.headers)
     return result
+
+
+def _unread() -> TokenMarketError:
+    return TokenMarketError(
+        "The body of a streamed answer is not read: iterate `parse()` (the stream) instead"
+    )
+
+
+def _used_up(exc: httpx.StreamError) -> TokenMarketError:
+    return TokenMarketError(
+        f"The body can be read once, inside its `with` block ({type(exc).__name__})"
+    )
 
 
 def json_parser(cls: type[M]) -> Callable[[httpx.Response, str], M]:
@@ -169,16 +186,22 @@ class _RawResponse(ResponseInfo, Generic[R]):
     @property
     def content(self) -> bytes:
         """The body's bytes (not available for a stream before it is read)."""
-        return self.http_response.content
+        try:
+            return self.http_response.content
+        except httpx.ResponseNotRead as exc:
+            raise _unread() from exc
 
     @property
     def text(self) -> str:
         """The body as text."""
-        return self.http_response.text
+        try:
+            return self.http_response.text
+        except httpx.ResponseNotRead as exc:
+            raise _unread() from exc
 
     def json(self) -> Any:  # noqa: ANN401 (any JSON value)
         """The body as JSON, untyped."""
-        return _json.loads(self.http_response.content)
+        return _json.loads(self.content)
 
     def parse(self) -> R:
         """The result the plain call returns (parsed once, then cached)."""
@@ -238,8 +261,24 @@ def _content_type(headers: httpx.Headers) -> str:
     return value.split(";", 1)[0].strip()
 
 
+def _max_bytes(response: httpx.Response) -> int:
+    limits = response.request.extensions.get(LIMITS_EXTENSION)
+    return (limits if isinstance(limits, Limits) else DEFAULT_LIMITS).max_response_bytes
+
+
+def _too_large(response: httpx.Response, limit: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"The body is larger than {limit} bytes after decompression (Limits.max_response_bytes);"
+        f" read it with iter_bytes() or stream_to_file() instead "
+        f"(request_id={response.headers.get('x-request-id')})",
+        limit=limit,
+        limit_name="max_response_bytes",
+        response=response,
+    )
+
+
 def _cut_short(
-    response: httpx.Response, exc: httpx.TransportError
+    response: httpx.Response, exc: httpx.HTTPError
 ) -> APITimeoutError | StreamInterruptedError:
     request_id = response.headers.get("x-request-id")
     if isinstance(exc, httpx.TimeoutException):
@@ -332,7 +371,8 @@ class AsyncBinaryResponse(_BinaryBase):
 class StreamedBinaryResponse(_BinaryBase):
     """A binary answer read as it arrives, never held whole. Use it in a `with` block."""
 
-    __slots__ = ()
+    __slots__ = ("_body",)
+    _body: bytes
 
     def __enter__(self) -> Self:
         return self
@@ -358,16 +398,31 @@ class StreamedBinaryResponse(_BinaryBase):
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """The bytes as they arrive (or re-cut to `chunk_size`)."""
         try:
-            yield from self.response.iter_bytes(chunk_size)
-        except httpx.TransportError as exc:
+            yield from iter_decoded(self.response, chunk_size)
+        except httpx.HTTPError as exc:  # also a DecodingError: a body that does not decompress
             raise _cut_short(self.response, exc) from exc
+        except httpx.StreamError as exc:  # read before, or closed
+            raise _used_up(exc) from exc
 
     def read(self) -> bytes:
-        """Read the rest of the body into memory and return all of it."""
+        """Read the rest of the body into memory and return all of it (at most
+        `Limits.max_response_bytes`, else `ResponseTooLargeError`)."""
+        body: bytes | None = getattr(self, "_body", None)
+        if body is not None:
+            return body
+        limit = _max_bytes(self.response)
+        pieces: list[bytes] = []
+        size = 0
         try:
-            return self.response.read()
-        except httpx.TransportError as exc:
-            raise _cut_short(self.response, exc) from exc
+            for piece in self.iter_bytes():
+                size += len(piece)
+                if size > limit:
+                    raise _too_large(self.response, limit)
+                pieces.append(piece)
+        finally:
+            self.close()
+        self._body = b"".join(pieces)
+        return self._body
 
     @property
     def content(self) -> bytes:
@@ -387,7 +442,8 @@ class StreamedBinaryResponse(_BinaryBase):
 class AsyncStreamedBinaryResponse(_BinaryBase):
     """`StreamedBinaryResponse` for the async client. Use it in an `async with` block."""
 
-    __slots__ = ()
+    __slots__ = ("_body",)
+    _body: bytes
 
     async def __aenter__(self) -> Self:
         return self
@@ -407,17 +463,32 @@ class AsyncStreamedBinaryResponse(_BinaryBase):
     async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """The bytes as they arrive (or re-cut to `chunk_size`)."""
         try:
-            async for piece in self.response.aiter_bytes(chunk_size):
+            async for piece in aiter_decoded(self.response, chunk_size):
                 yield piece
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:  # also a DecodingError: a body that does not decompress
             raise _cut_short(self.response, exc) from exc
+        except httpx.StreamError as exc:  # read before, or closed
+            raise _used_up(exc) from exc
 
     async def read(self) -> bytes:
-        """Read the rest of the body into memory and return all of it."""
+        """Read the rest of the body into memory and return all of it (at most
+        `Limits.max_response_bytes`, else `ResponseTooLargeError`)."""
+        body: bytes | None = getattr(self, "_body", None)
+        if body is not None:
+            return body
+        limit = _max_bytes(self.response)
+        pieces: list[bytes] = []
+        size = 0
         try:
-            return await self.response.aread()
-        except httpx.TransportError as exc:
-            raise _cut_short(self.response, exc) from exc
+            async for piece in self.iter_bytes():
+                size += len(piece)
+                if size > limit:
+                    raise _too_large(self.response, limit)
+                pieces.append(piece)
+        finally:
+            await self.close()
+        self._body = b"".join(pieces)
+        return self._body
 
     async def stream_to_file(
         self, path: str | os.PathLike[str], chunk_size: int | None = None

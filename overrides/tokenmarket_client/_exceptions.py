@@ -2,8 +2,14 @@
 
 ```
 TokenMarketError
-├── APIConnectionError            no usable answer: refused, reset, DNS, TLS, cut off
+├── InvalidAPIKeyError            (also a ValueError) the key has whitespace, control or
+│                                 non-ASCII characters: refused when the client is made
+├── InvalidHTTPClientError        (also a TypeError) `http_client` is not the right httpx client
+├── ResponseTooLargeError         an answer, error body, line or event past its `Limits`
+├── APIConnectionError            no usable answer: refused, reset, DNS, TLS, cut off, a
+│   │                             redirect loop, a body that does not decompress
 │   ├── APITimeoutError           a connect, read, write or pool timeout
+│   │   └── DeadlineExceededError the call's `deadline=` passed
 │   └── StreamInterruptedError    a stream ended before `data: [DONE]`
 ├── APIResponseValidationError    a 2xx answer whose body does not parse
 └── APIStatusError                a non-2xx answer, or an error event inside a stream
@@ -22,12 +28,17 @@ has `request_id` (None when there was no answer); `APIStatusError` also has `sta
 `type`, `code`, `message`, `param`, `headers`, `body` (the raw bytes) and `response`. The body
 is parsed with the generated `ErrorEnvelope.from_dict`; a body that is not an envelope (a proxy's
 HTML 503, an empty body) still gives the class of its status, with a short excerpt as message.
-The API key is never part of a message: if a body echoes it, the excerpt shows `[redacted]`.
+The API key is never part of a message: wherever a server echoes it (the envelope's fields, a
+header, an HTML page), in any escaped form (repr, bytes, percent or JSON escapes), the message
+shows `[redacted]`.
 """
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from . import _json
 from ._headers import ResponseInfo, retry_after
@@ -43,18 +54,24 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "DeadlineExceededError",
     "InternalServerError",
+    "InvalidAPIKeyError",
+    "InvalidHTTPClientError",
     "InvalidRequestError",
     "NotFoundError",
     "PermissionDeniedError",
     "ProviderError",
     "ProviderTimeoutError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "StreamInterruptedError",
     "TokenMarketError",
 ]
 
 EXCERPT_CHARS = 200
+EXCERPT_WINDOW = 64 * 1024
+"""Bytes of a body that are redacted before its excerpt is cut (an error body is at most this)."""
 REDACTED = "[redacted]"
 
 
@@ -71,6 +88,44 @@ class TokenMarketError(Exception):
     def request_id(self) -> str | None:
         """TokenMarket's id of the request (`x-request-id`), when an answer arrived."""
         return None
+
+
+class InvalidAPIKeyError(TokenMarketError, ValueError):
+    """The API key cannot be sent: it has whitespace, a control or a non-ASCII character.
+
+    Typical of a key read from a file with its trailing newline. The message says what is
+    wrong and where, never the key.
+    """
+
+
+class InvalidHTTPClientError(TokenMarketError, TypeError):
+    """`http_client` is not an `httpx.Client` (for `TokenMarket`) or an `httpx.AsyncClient`
+    (for `AsyncTokenMarket`)."""
+
+
+class ResponseTooLargeError(ResponseInfo, TokenMarketError):
+    """An answer was larger than the client's `Limits` allow; the connection was closed.
+
+    `limit` is the limit in bytes and `limit_name` the `Limits` field that set it.
+    """
+
+    limit: int
+    limit_name: str
+    response: httpx.Response | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        limit_name: str,
+        response: httpx.Response | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.limit_name = limit_name
+        self.response = response
+        self._headers = None if response is None else response.headers
 
 
 class APIConnectionError(TokenMarketError):
@@ -92,6 +147,18 @@ class APITimeoutError(APIConnectionError):
         self, message: str = "Request timed out.", *, request: httpx.Request | None = None
     ) -> None:
         super().__init__(message, request=request)
+
+
+class DeadlineExceededError(APITimeoutError):
+    """The call's overall `deadline=` passed (attempts, retry waits and reads together)."""
+
+    deadline: float
+
+    def __init__(
+        self, message: str, *, deadline: float, request: httpx.Request | None = None
+    ) -> None:
+        super().__init__(message, request=request)
+        self.deadline = deadline
 
 
 class StreamInterruptedError(APIConnectionError):
@@ -226,17 +293,54 @@ def error_class(status_code: int, code: str | None) -> type[APIStatusError]:
     return APIStatusError
 
 
+@lru_cache(maxsize=16)
+def secret_forms(secret: str) -> tuple[str, ...]:
+    """The ways `secret` can appear in text: as is, repr-escaped, bytes-escaped (as h11 and
+    httpcore print header values), percent-escaped and JSON-escaped; longest first."""
+    encoded = secret.encode("utf-8", "backslashreplace")
+    forms = {
+        secret,
+        repr(secret)[1:-1],
+        repr(encoded)[2:-1],
+        encoded.decode("ascii", "backslashreplace"),
+        quote(secret, safe=""),
+        quote(secret, safe="/"),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
+    return tuple(sorted((form for form in forms if form), key=len, reverse=True))
+
+
 def redact(text: str, secret: str | None) -> str:
-    """`text` with every occurrence of `secret` replaced."""
-    if secret and secret in text:
-        return text.replace(secret, REDACTED)
+    """`text` with every occurrence of `secret`, in any of its `secret_forms`, replaced."""
+    if not secret:
+        return text
+    for form in secret_forms(secret):
+        if form in text:
+            text = text.replace(form, REDACTED)
+    return text
+
+
+def _redact_cut_end(text: str, secret: str) -> str:
+    """`text`, which was cut from something longer, without a beginning of a key at its end."""
+    for form in secret_forms(secret):
+        for size in range(len(form) - 1, 3, -1):
+            if text.endswith(form[:size]):
+                return text[:-size] + REDACTED
     return text
 
 
 def excerpt(body: bytes, secret: str | None = None) -> str:
-    """The first characters of a body, whitespace collapsed, for a message."""
-    text = " ".join(body[: EXCERPT_CHARS * 4].decode("utf-8", "replace").split())
-    text = redact(text, secret)
+    """The first characters of a body, whitespace collapsed, for a message.
+
+    The body (up to `EXCERPT_WINDOW` bytes) is redacted before whitespace is collapsed and the
+    excerpt cut: a key after a long run of spaces is gone before the spaces shrink to one.
+    """
+    window = body[:EXCERPT_WINDOW]
+    text = redact(window.decode("utf-8", "replace"), secret)
+    if secret and len(body) > len(window):
+        text = _redact_cut_end(text, secret)
+    text = " ".join(text.split())
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
 
 
@@ -271,14 +375,23 @@ def _read_envelope(data: object) -> tuple[ErrorDetail | None, dict[str, str | No
     return detail, fields
 
 
-def _request_line(response: httpx.Response) -> str:
+def display_url(url: httpx.URL) -> str:
+    """Scheme, host, port and path of a URL, for messages (no query, no credentials)."""
+    return str(url.copy_with(query=None, fragment=None, username=None, password=None))
+
+
+def request_line(request: httpx.Request) -> str:
     """`POST https://host/api/v1/chat/completions`: the full URL, never its query or userinfo."""
+    return f"{request.method} {display_url(request.url)}"
+
+
+def _request_line(response: httpx.Response) -> str:
+    """The request line of the request `response` answers."""
     try:
         request = response.request
     except RuntimeError:  # a response made by hand, without a request
         return "(unknown request)"
-    url = request.url.copy_with(query=None, fragment=None, username=None, password=None)
-    return f"{request.method} {url}"
+    return request_line(request)
 
 
 def make_status_error(
@@ -303,20 +416,22 @@ def make_status_error(
         cls = error_class(status, None)
         shown = excerpt(body, secret)
         what = f"non-envelope body: {shown!r}" if shown else "empty body"
-        message = f"{where}, {what} (request_id={request_id}){at}"
+        message = redact(f"{where}, {what} (request_id={request_id}){at}", secret)
         return cls(message, response=response, body=body)
-    detail, fields = envelope
-    code = fields["code"]
-    text = redact(fields["message"] or "(no message)", secret)
+    detail, raw = envelope
+    code = raw["code"]  # the class is chosen on the code as sent
+    # A server may echo the key in any field: every field is redacted, not only `message`.
+    fields = {name: None if value is None else redact(value, secret) for name, value in raw.items()}
+    text = fields["message"] or "(no message)"
     labels = [f"{name}={fields[name]}" for name in ("type", "code", "param") if fields[name]]
     labels.append(f"request_id={request_id}")
-    message = f"{where}: {text} ({', '.join(labels)}){at}"
+    message = redact(f"{where}: {text} ({', '.join(labels)}){at}", secret)
     return error_class(status, code)(
         message,
         response=response,
         body=body,
         error=detail,
         type=fields["type"],
-        code=code,
+        code=fields["code"],
         param=fields["param"],
     )

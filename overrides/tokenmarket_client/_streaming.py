@@ -7,7 +7,9 @@ generated `ChatCompletionChunk`, validated straight from the event's bytes with 
 Comment lines and keep-alives are skipped. An event whose data is an
 error envelope raises the typed error of its code. A body that ends, or a connection that
 breaks, before `[DONE]` raises `StreamInterruptedError`; a stall longer than the read timeout
-raises `APITimeoutError`. Nothing is retried once a stream has yielded data.
+raises `APITimeoutError`. Nothing is retried once a stream has yielded data. A line or an event
+larger than the client's `Limits` (16 MiB each by default) raises `ResponseTooLargeError` and
+closes the connection; so does the call's `deadline`, with `DeadlineExceededError`.
 
 The connection goes back to the pool when the stream ends, when `close()` is called, when a
 `with` block exits, and when a `for` loop over the stream is left by `break` (the loop's
@@ -25,9 +27,11 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 import httpx
 
 from . import _json
+from ._decoding import aiter_decoded, iter_decoded
 from ._exceptions import (
     APIResponseValidationError,
     APITimeoutError,
+    ResponseTooLargeError,
     StreamInterruptedError,
     TokenMarketError,
     excerpt,
@@ -35,7 +39,8 @@ from ._exceptions import (
     redact,
 )
 from ._headers import ResponseInfo
-from ._sse import SSEDecoder
+from ._limits import DEFAULT_LIMITS, LIMITS_EXTENSION, Limits
+from ._sse import SSEDecoder, SSELimitError
 
 if TYPE_CHECKING:
     from .schemas import ChatCompletion, ChatCompletionChunk
@@ -124,6 +129,21 @@ class _StreamBase(ResponseInfo, Generic[T]):
             body=data,
         )
 
+    def _decoder(self) -> SSEDecoder:
+        limits = self.response.request.extensions.get(LIMITS_EXTENSION)
+        if not isinstance(limits, Limits):
+            limits = DEFAULT_LIMITS
+        return SSEDecoder(max_line=limits.max_sse_line_bytes, max_event=limits.max_sse_event_bytes)
+
+    def _too_large(self, exc: SSELimitError) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            f"{exc} (Limits.{exc.limit_name}) after {self.chunks_received} chunks; the "
+            f"connection was closed (request_id={self.request_id})",
+            limit=exc.limit,
+            limit_name=exc.limit_name,
+            response=self.response,
+        )
+
     def _interrupted(self, exc: Exception | None) -> APITimeoutError | StreamInterruptedError:
         request = self.response.request
         count = self.chunks_received
@@ -133,7 +153,7 @@ class _StreamBase(ResponseInfo, Generic[T]):
                 f"(request_id={self.request_id})",
                 request=request,
             )
-        why = f" ({type(exc).__name__}: {exc})" if exc is not None else ""
+        why = f" ({type(exc).__name__}: {redact(str(exc), self._secret)})" if exc else ""
         return StreamInterruptedError(
             f"The stream ended before data: [DONE] after {count} chunks{why} "
             f"(request_id={self.request_id}); the answer is incomplete",
@@ -188,7 +208,7 @@ class Stream(_StreamBase[T]):
         response = self.response
         # The model validates each event's bytes directly; `_decode` only sees what failed.
         parse, decode = self._parse, self._decode
-        feed = SSEDecoder().feed
+        feed = self._decoder().feed
         try:
             for raw in _body(response):
                 for event, data in feed(raw):
@@ -207,11 +227,13 @@ class Stream(_StreamBase[T]):
                     if self._closed:
                         return
             raise self._interrupted(None)
-        except httpx.TransportError as exc:
+        except SSELimitError as exc:
+            raise self._too_large(exc) from None
+        except httpx.HTTPError as exc:  # also a DecodingError: a body that does not decompress
             raise self._interrupted(exc) from exc
-        except httpx.StreamClosed:
+        except httpx.StreamError as exc:  # closed under the stream, not by `close()`
             if not self._closed:
-                raise
+                raise self._interrupted(exc) from exc
         finally:
             response.close()
 
@@ -264,7 +286,7 @@ class AsyncStream(_StreamBase[T]):
         response = self.response
         # The model validates each event's bytes directly; `_decode` only sees what failed.
         parse, decode = self._parse, self._decode
-        feed = SSEDecoder().feed
+        feed = self._decoder().feed
         try:
             async for raw in _abody(response):
                 for event, data in feed(raw):
@@ -283,11 +305,13 @@ class AsyncStream(_StreamBase[T]):
                     if self._closed:
                         return
             raise self._interrupted(None)
-        except httpx.TransportError as exc:
+        except SSELimitError as exc:
+            raise self._too_large(exc) from None
+        except httpx.HTTPError as exc:  # also a DecodingError: a body that does not decompress
             raise self._interrupted(exc) from exc
-        except httpx.StreamClosed:
+        except httpx.StreamError as exc:  # closed under the stream, not by `close()`
             if not self._closed:
-                raise
+                raise self._interrupted(exc) from exc
         finally:
             await response.aclose()
 
@@ -308,11 +332,11 @@ def _identity(response: httpx.Response) -> bool:
 
 
 def _body(response: httpx.Response) -> Iterator[bytes]:
-    return response.iter_raw() if _identity(response) else response.iter_bytes()
+    return response.iter_raw() if _identity(response) else iter_decoded(response)
 
 
 def _abody(response: httpx.Response) -> AsyncIterator[bytes]:
-    return response.aiter_raw() if _identity(response) else response.aiter_bytes()
+    return response.aiter_raw() if _identity(response) else aiter_decoded(response)
 
 
 async def _nothing() -> AsyncIterator[Any]:

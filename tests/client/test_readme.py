@@ -57,13 +57,14 @@ def test_the_section_has_every_topic() -> None:
         "Audio",
         "Errors",
         "Retries and timeouts",
+        "Limits",
         "Raw responses",
     ]
-    assert len(examples()) == 7
+    assert len(examples()) == 8
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("number", range(7))
+@pytest.mark.parametrize("number", range(8))
 def test_example_runs(number: int, mock_url: str, tmp_path: Path) -> None:
     code = examples()[number]
     env = {**os.environ, "TOKENMARKET_BASE_URL": mock_url, "TOKENMARKET_API_KEY": KEY}

@@ -19,7 +19,8 @@ NOW = 1_764_000_000.0
         ({"Retry-After": "2"}, 2.0),
         ({"Retry-After": "0.5"}, 0.5),
         ({"Retry-After": "0"}, 0.0),
-        ({"Retry-After": "-3"}, 0.0),
+        ({"Retry-After": "-3"}, None),  # negative: absent, so backoff applies
+        ({"retry-after-ms": "-5", "Retry-After": "2"}, 2.0),
         ({"retry-after-ms": "1500"}, 1.5),
         ({"retry-after-ms": "250", "Retry-After": "9"}, 0.25),  # the precise one wins
         ({"retry-after-ms": "soon", "Retry-After": "9"}, 9.0),

@@ -29,17 +29,22 @@ from ._exceptions import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    DeadlineExceededError,
     InternalServerError,
+    InvalidAPIKeyError,
+    InvalidHTTPClientError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
     ProviderError,
     ProviderTimeoutError,
     RateLimitError,
+    ResponseTooLargeError,
     StreamInterruptedError,
     TokenMarketError,
 )
 from ._headers import Billing, RateLimit
+from ._limits import DEFAULT_LIMITS, Limits
 from ._operations import OPERATIONS
 from ._response import (
     APIResponse,
@@ -58,6 +63,7 @@ if TYPE_CHECKING:
     from .schemas import LabelList, Note, NoteChunk
 
 __all__ = (
+    "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
     "OPERATIONS",
@@ -78,8 +84,12 @@ __all__ = (
     "BinaryResponse",
     "ChatCompletionAccumulator",
     "Client",
+    "DeadlineExceededError",
     "InternalServerError",
+    "InvalidAPIKeyError",
+    "InvalidHTTPClientError",
     "InvalidRequestError",
+    "Limits",
     "NotFoundError",
     "NotGiven",
     "PermissionDeniedError",
@@ -87,6 +97,7 @@ __all__ = (
     "ProviderTimeoutError",
     "RateLimit",
     "RateLimitError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "Stream",
     "StreamInterruptedError",
