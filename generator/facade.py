@@ -361,6 +361,8 @@ class Facade:
     path_prefix: str
     title: str
     operations: list[tuple[str, str]]
+    error_codes: list[tuple[str, int]]
+    """Each documented error code with the first status it is documented for."""
 
 
 def _path_prefix(spec: Spec) -> str:
@@ -479,7 +481,17 @@ def build(spec: Spec, params: GeneratedModule, schemas: GeneratedModule) -> Faca
         path_prefix=_path_prefix(spec),
         title=spec.title,
         operations=[(operation.sdk_name, operation.id) for operation in spec.operations],
+        error_codes=list(_first_status_of_codes(spec).items()),
     )
+
+
+def _first_status_of_codes(spec: Spec) -> dict[str, int]:
+    """Each documented error code and the first status the spec documents it for."""
+    codes: dict[str, int] = {}
+    for pair in spec.error_codes:
+        if pair.status:
+            codes.setdefault(pair.code, pair.status)
+    return codes
 
 
 def environment() -> Environment:
@@ -518,5 +530,6 @@ def generate_facade(spec: Spec, package: Path) -> list[Path]:
     emit("_client.py", "client.py.jinja")
     emit("_aliases.py", "aliases.py.jinja")
     emit("_operations.py", "operations.py.jinja")
+    emit("_error_codes.py", "error_codes.py.jinja")
     emit("__init__.py", "init.py.jinja")
     return written

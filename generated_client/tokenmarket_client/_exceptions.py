@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from . import _json
+from ._error_codes import ERROR_CODES
 from ._headers import ResponseInfo, retry_after
 
 if TYPE_CHECKING:
@@ -264,14 +265,6 @@ class ProviderTimeoutError(InternalServerError):
     """504, or `timeout`/`PROVIDER_TIMEOUT`: the upstream provider timed out."""
 
 
-_BY_CODE: dict[str, type[APIStatusError]] = {
-    "REQUEST_001": InvalidRequestError,
-    "AUTH_001": AuthenticationError,
-    "PROVIDER_001": ProviderError,
-    "PROVIDER_TIMEOUT": ProviderTimeoutError,
-    # The spec marks `rate_limit_exceeded`/`RATE_LIMIT` as an assumption.
-    "RATE_LIMIT": RateLimitError,
-}
 _BY_STATUS: dict[int, type[APIStatusError]] = {
     400: InvalidRequestError,
     401: AuthenticationError,
@@ -284,9 +277,15 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 
 
 def error_class(status_code: int, code: str | None) -> type[APIStatusError]:
-    """The class for a status and an error code: the code's if documented, else the status's."""
-    if code is not None and code in _BY_CODE:
-        return _BY_CODE[code]
+    """The class for a status and an error code: the code's if documented, else the status's.
+
+    A documented code (`ERROR_CODES`, generated from the spec's `x-error-codes`) names the
+    class of the status it is documented for, whatever status it arrives with: a 413 carrying
+    `REQUEST_001` is an `InvalidRequestError`, a 200 carrying `PROVIDER_001` a `ProviderError`.
+    """
+    documented = ERROR_CODES.get(code) if code is not None else None
+    if documented is not None and documented in _BY_STATUS:
+        return _BY_STATUS[documented]
     if status_code in _BY_STATUS:
         return _BY_STATUS[status_code]
     if status_code >= 500:
