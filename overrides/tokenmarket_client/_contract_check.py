@@ -217,11 +217,15 @@ class ContractChecker:
     def _watch(self, stream: Any, operation_id: str, secret: str) -> None:  # noqa: ANN401
         """Check each event's data before the stream's own parser makes a chunk of it."""
         inner: Callable[[bytes], Any] = stream._parse
+        checked: list[bytes | None] = [None]
 
         def parse(data: bytes) -> Any:  # noqa: ANN401 (the chunk model)
-            self._check(
-                operation_id, "event", data, stream.response, secret, stream.chunks_received + 1
-            )
+            # An event the chunk model refuses is parsed again to tell an envelope from
+            # garbage (`_StreamBase._decode`): it is checked, and reported, once.
+            if data is not checked[0]:
+                checked[0] = data
+                event = stream.chunks_received + 1
+                self._check(operation_id, "event", data, stream.response, secret, event)
             return inner(data)
 
         stream._parse = parse
