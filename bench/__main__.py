@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from bench import contract, imports, loadgen, payloads, report, servers, speech, stats, tooling, workloads
+from bench import imports, loadgen, payloads, report, servers, speech, stats, tooling, workloads
 from bench.stats import Plan, Row, Section, Summary
 
 SECTIONS: Final = (
@@ -280,6 +280,8 @@ class Bench:
             baseline=workloads.HTTPX_ASYNC,
             server="mock",
         )
+        from bench import contract
+
         contract.sections(self, mock, replay)
         self.section("mock", "mock gateway throughput", "", lambda sec: self.load(sec, mock))
 

@@ -46,6 +46,7 @@ from urllib.parse import quote
 import httpx
 
 from . import _json
+from ._contract_check import ContractCheck, ContractChecker, check_mode
 from ._decoding import aiter_decoded, iter_decoded
 from ._exceptions import (
     APIResponseValidationError,
@@ -56,7 +57,6 @@ from ._exceptions import (
     redact,
 )
 from ._headers import retry_after
-from ._contract_check import ContractCheck, ContractChecker, check_mode
 from ._limits import DEFAULT_LIMITS, Limits, check_deadline
 from ._log_redaction import protect
 from ._sending import (

@@ -230,7 +230,8 @@ async def test_a_field_the_spec_does_not_list_is_not_drift(
     finally:
         await close(client)
     assert completion.model_extra["provider_extra"] == {"anything": [1, "two"]}
-    assert chunks and chunks[0].model_extra["provider_extra"] == {"anything": [1, "two"]}
+    assert chunks
+    assert chunks[0].model_extra["provider_extra"] == {"anything": [1, "two"]}
 
 
 async def test_off_by_default_means_no_warning_even_on_drift(
