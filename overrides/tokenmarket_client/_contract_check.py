@@ -16,6 +16,8 @@ The check is off by default and then costs one `is None` test per call. When on,
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar
@@ -288,5 +290,19 @@ class ContractChecker:
             ContractDriftWarning(
                 message, operation_id=operation_id, pointers=pointers, request_id=request_id
             ),
-            stacklevel=4,
+            stacklevel=_outside_the_package(),
         )
+
+
+def _outside_the_package() -> int:
+    """The `stacklevel` of the first caller outside this package: the warning points there."""
+    package = os.path.dirname(__file__)
+    frame, level = sys._getframe(1), 1  # the caller of `warnings.warn`
+    while frame.f_back is not None and _inside(frame.f_code.co_filename, package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _inside(filename: str, package: str) -> bool:
+    folder = os.path.dirname(filename)
+    return folder == package or folder.startswith(package + os.sep)

@@ -174,6 +174,9 @@ async def test_a_field_of_the_wrong_type_warns_with_operation_and_pointer(
     assert "/choices/0/index (expected integer, got string)" in str(drift)
     assert f"request_id={completion.request_id}" in str(drift)
     assert issubclass(ContractDriftWarning, UserWarning)
+    # It points at the caller's code, not at the client's insides.
+    (where,) = [w.filename for w in caught if isinstance(w.message, ContractDriftWarning)]
+    assert Path(where).parent == Path(__file__).parent
     assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
 
 
