@@ -98,7 +98,7 @@ class ContractDriftError(APIResponseValidationError):
 def check_mode(mode: object) -> ContractCheck | None:
     """`mode` if it is a valid `contract_check=` value (None, "warn" or "raise")."""
     if mode is None or mode in MODES:
-        return mode  # type: ignore[return-value]
+        return mode
     raise ValueError(f"contract_check must be None, 'warn' or 'raise', not {mode!r}")
 
 
@@ -148,7 +148,8 @@ def _located(error: ValidationError) -> tuple[str, str]:
         error = deeper
     path = list(error.absolute_path)
     if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [name for name in error.validator_value if name not in error.instance]
+        required: Any = error.validator_value  # a list of names, for `required`
+        missing = [name for name in required if name not in error.instance]
         path += missing[:1]
     return "".join(f"/{_escape(part)}" for part in path), _what(error)
 
