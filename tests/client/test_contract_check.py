@@ -24,6 +24,7 @@ from tokenmarket_client import (
     APIResponseValidationError,
     ContractDriftError,
     ContractDriftWarning,
+    ProviderError,
     TokenMarket,
     TokenMarketError,
 )
@@ -310,6 +311,20 @@ async def test_a_drifted_stream_raises_in_raise_mode(
         await close(client)
     assert (raised.value.operation_id, raised.value.pointer) == ("createChatCompletion", "/id")
     assert "event 1 of the stream" in str(raised.value)
+
+
+async def test_an_error_envelope_in_a_stream_is_the_spec_not_drift(
+    mode: str, server: LoopbackServer
+) -> None:
+    error = {"error": {"message": "upstream", "type": "provider_error", "code": "PROVIDER_001"}}
+    server.push(event_stream([b"data: " + json.dumps(error).encode() + b"\n\n"]))
+    client = make_client(mode, server.url, contract_check="raise")
+    try:
+        stream = await call_chat(client, stream=True)
+        with pytest.raises(ProviderError):  # the envelope's own error, not ContractDriftError
+            await collect(stream)
+    finally:
+        await close(client)
 
 
 async def test_the_raw_response_is_checked_when_parsed(
