@@ -35,6 +35,8 @@ SECTIONS: Final = (
     "embeddings",
     "speech",
     "async",
+    "contract",
+    "contract-stream",
     "mock",
     "generate",
     "fuzz",
@@ -42,7 +44,9 @@ SECTIONS: Final = (
 )
 MIB: Final = 1024 * 1024
 PROFILED: Final = frozenset({"chat", "stream", "embeddings"})
-SERVED: Final = frozenset({"chat", "stream", "embeddings", "speech", "async", "mock"})
+SERVED: Final = frozenset(
+    {"chat", "stream", "embeddings", "speech", "async", "contract", "contract-stream", "mock"}
+)
 """The sections that need the mock and the replay server."""
 
 
@@ -276,6 +280,9 @@ class Bench:
             baseline=workloads.HTTPX_ASYNC,
             server="mock",
         )
+        from bench import contract
+
+        contract.sections(self, mock, replay)
         self.section("mock", "mock gateway throughput", "", lambda sec: self.load(sec, mock))
 
     def in_process(

@@ -18,7 +18,8 @@ streaming variants, sync and async twins). This step does, with Jinja templates
   to the runtime; a hook missing from overrides/tokenmarket_client/_hooks.py is an error here.
 - `_client.py` (the resource properties of `TokenMarket` / `AsyncTokenMarket`), `__init__.py`
   (the exports), `_aliases.py` (names for the unions the spec names, like `ChatMessage`) and
-  `_operations.py` (every dotted name with its operationId, for tools such as the CLI).
+  `_operations.py` (every dotted name with its operationId, for tools such as the CLI) and
+  `_contract.py` (the strict response schemas of the opt-in contract check, generator/contract.py).
 
 Usage: `generate_facade(spec, package_dir)` after `params.py` and `schemas.py` exist there.
 """
@@ -35,6 +36,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from generator.contract import literal, operation_schemas
 from generator.spec import EVENT_STREAM, Operation, Spec, SpecError, ref_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -86,7 +88,7 @@ class Method:
     @property
     def options(self) -> str:
         """The keyword arguments of its `Operation` besides method, path and parser."""
-        parts = []
+        parts = [f"operation_id={self.operation.id!r}"]
         if "prepare" in self.hooks:
             parts.append(f"prepare=_hooks.{self.hooks['prepare']}")
         for location in ("path", "query"):
@@ -531,5 +533,13 @@ def generate_facade(spec: Spec, package: Path) -> list[Path]:
     emit("_aliases.py", "aliases.py.jinja")
     emit("_operations.py", "operations.py.jinja")
     emit("_error_codes.py", "error_codes.py.jinja")
+
+    contract = {
+        operation.id: operation_schemas(
+            spec, operation, stream_chunk_schema(spec, operation) if operation.streams else None
+        )
+        for operation in spec.operations
+    }
+    emit("_contract.py", "contract.py.jinja", schemas=literal(contract))
     emit("__init__.py", "init.py.jinja")
     return written

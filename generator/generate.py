@@ -114,6 +114,7 @@ GENERATOR_INPUTS = (
     "generate.py",
     "spec.py",
     "facade.py",
+    "contract.py",
     "templates",
     "hoist_imports.py",
     "openapi-python-client.yaml",

@@ -47,6 +47,7 @@ from urllib.parse import quote
 import httpx
 
 from . import _json
+from ._contract_check import ContractCheck, ContractChecker, check_mode
 from ._decoding import aiter_decoded, iter_decoded
 from ._exceptions import (
     APIResponseValidationError,
@@ -169,6 +170,8 @@ class Operation(Generic[R]):
     """Arguments sent in the query string, not the body."""
     has_body: bool = True
     """Whether the operation takes a JSON request body."""
+    operation_id: str = ""
+    """The spec's operationId: what the contract check (`contract_check=`) validates against."""
 
 
 def given(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -200,6 +203,7 @@ class BaseClient(Generic[HttpxClientT]):
     retry_policy: RetryPolicy
     _limits: Limits
     _deadline: float | None
+    _contract: ContractChecker | None
     _client: HttpxClientT
     _owns_client: bool
     _per_request_headers: dict[str, str]
@@ -220,6 +224,7 @@ class BaseClient(Generic[HttpxClientT]):
         http_client_timeout: httpx.Timeout | None,
         limits: Limits | None = None,
         deadline: float | None = None,
+        contract_check: ContractCheck | None = None,
     ) -> None:
         api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if not api_key:
@@ -231,6 +236,8 @@ class BaseClient(Generic[HttpxClientT]):
         protect(self.api_key)
         self.limits = DEFAULT_LIMITS if limits is None else limits
         self.deadline = deadline
+        mode = check_mode(contract_check)
+        self._contract = None if mode is None else ContractChecker(mode)
         self.base_url = self._normalize_base_url(
             str(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
         )
@@ -292,6 +299,11 @@ class BaseClient(Generic[HttpxClientT]):
     def deadline(self, deadline: float | None) -> None:
         self._deadline = check_deadline(deadline)
 
+    @property
+    def contract_check(self) -> ContractCheck | None:
+        """Whether answers are checked against the spec: None (off), "warn" or "raise"."""
+        return None if self._contract is None else self._contract.mode
+
     _http_client_type: type = object
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:  # noqa: ANN401 (the subclass's)
@@ -322,6 +334,7 @@ class BaseClient(Generic[HttpxClientT]):
         retry_policy: RetryPolicy | None,
         limits: Limits | None = None,
         deadline: float | NotGiven | None = NOT_GIVEN,
+        contract_check: ContractCheck | NotGiven | None = NOT_GIVEN,
     ) -> None:
         """Configure `self` as `source` with some options replaced, on `source`'s pool."""
         headers = {**source._custom_headers, **(default_headers or {})}
@@ -335,6 +348,9 @@ class BaseClient(Generic[HttpxClientT]):
             http_client_timeout=None,
             limits=limits if limits is not None else source.limits,
             deadline=source.deadline if isinstance(deadline, NotGiven) else deadline,
+            contract_check=(
+                source.contract_check if isinstance(contract_check, NotGiven) else contract_check
+            ),
         )
         # The pool is shared and stays `source`'s to close; the key and headers of the copy
         # travel with each request, over the pool's defaults.
@@ -354,6 +370,7 @@ class BaseClient(Generic[HttpxClientT]):
         retry_policy: RetryPolicy | None = None,
         limits: Limits | None = None,
         deadline: float | NotGiven | None = NOT_GIVEN,
+        contract_check: ContractCheck | NotGiven | None = NOT_GIVEN,
     ) -> Self:
         """A client like this one with the given options replaced, sharing its connection pool.
 
@@ -371,6 +388,7 @@ class BaseClient(Generic[HttpxClientT]):
             retry_policy=retry_policy,
             limits=limits,
             deadline=deadline,
+            contract_check=contract_check,
         )
         return clone
 
@@ -501,6 +519,10 @@ class BaseClient(Generic[HttpxClientT]):
                 redact(why, self.api_key),
             )
 
+    def _parse_of(self, operation: Operation[R]) -> Callable[[httpx.Response, str], R]:
+        """The operation's parser, with the contract check first when it is on."""
+        return operation.parse if self._contract is None else self._contract.parser(operation)
+
     def _status_error(self, response: httpx.Response, body: bytes) -> APIStatusError:
         return make_status_error(response, body, secret=self.api_key)
 
@@ -524,14 +546,14 @@ def _error_reason(response: httpx.Response) -> str:
 
 
 def _finish(
-    operation: Operation[R],
+    first: Callable[[httpx.Response, str], R],
     post: Callable[[Any, httpx.Response, str], Any] | None,
     secret: str,
 ) -> Callable[[httpx.Response], R]:
     """How an `APIResponse` makes its result: the operation's parser, then the hook's."""
 
     def parse(response: httpx.Response) -> R:
-        result = operation.parse(response, secret)
+        result = first(response, secret)
         return result if post is None else post(result, response, secret)
 
     return parse
@@ -552,6 +574,7 @@ class SyncClientCore(BaseClient[httpx.Client]):
         retry_policy: RetryPolicy | None = None,
         limits: Limits | None = None,
         deadline: float | None = None,
+        contract_check: ContractCheck | None = None,
     ) -> None:
         """Make a client.
 
@@ -572,6 +595,9 @@ class SyncClientCore(BaseClient[httpx.Client]):
                 error body, SSE line and event sizes); default `DEFAULT_LIMITS`.
             deadline: seconds one call may take in all, retries and reading included; default
                 None (only the per-phase `timeout`). Each call may pass its own.
+            contract_check: "warn" or "raise" to check every answer strictly against the
+                spec (`ContractDriftWarning` / `ContractDriftError`); default None (off). Needs
+                the `contract` extra.
         """
         self._configure(
             api_key=api_key,
@@ -583,6 +609,7 @@ class SyncClientCore(BaseClient[httpx.Client]):
             http_client_timeout=None if http_client is None else http_client.timeout,
             limits=limits,
             deadline=deadline,
+            contract_check=contract_check,
         )
         self._init_http(http_client)
 
@@ -757,7 +784,8 @@ class SyncClientCore(BaseClient[httpx.Client]):
             timeout=timeout,
             idempotency_key=idempotency_key,
         )
-        result = operation.parse(response, self.api_key)
+        parse = operation.parse if self._contract is None else self._contract.parser(operation)
+        result = parse(response, self.api_key)
         return result if post is None else post(result, response, self.api_key)
 
     def _run_raw(
@@ -785,7 +813,7 @@ class SyncClientCore(BaseClient[httpx.Client]):
             idempotency_key=idempotency_key,
             unread=unread,
         )
-        return APIResponse(response, _finish(operation, post, self.api_key))
+        return APIResponse(response, _finish(self._parse_of(operation), post, self.api_key))
 
     def close(self) -> None:
         """Close the connection pool, if this client created it (not a caller's http_client)."""
@@ -808,6 +836,7 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
         retry_policy: RetryPolicy | None = None,
         limits: Limits | None = None,
         deadline: float | None = None,
+        contract_check: ContractCheck | None = None,
     ) -> None:
         """Make a client.
 
@@ -828,6 +857,9 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
                 error body, SSE line and event sizes); default `DEFAULT_LIMITS`.
             deadline: seconds one call may take in all, retries and reading included; default
                 None (only the per-phase `timeout`). Each call may pass its own.
+            contract_check: "warn" or "raise" to check every answer strictly against the
+                spec (`ContractDriftWarning` / `ContractDriftError`); default None (off). Needs
+                the `contract` extra.
         """
         self._configure(
             api_key=api_key,
@@ -839,6 +871,7 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
             http_client_timeout=None if http_client is None else http_client.timeout,
             limits=limits,
             deadline=deadline,
+            contract_check=contract_check,
         )
         self._init_http(http_client)
 
@@ -1015,7 +1048,8 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
             timeout=timeout,
             idempotency_key=idempotency_key,
         )
-        result = operation.parse(response, self.api_key)
+        parse = operation.parse if self._contract is None else self._contract.parser(operation)
+        result = parse(response, self.api_key)
         return result if post is None else post(result, response, self.api_key)
 
     async def _run_raw(
@@ -1043,7 +1077,7 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
             idempotency_key=idempotency_key,
             unread=unread,
         )
-        return AsyncAPIResponse(response, _finish(operation, post, self.api_key))
+        return AsyncAPIResponse(response, _finish(self._parse_of(operation), post, self.api_key))
 
     async def close(self) -> None:
         """Close the connection pool, if this client created it (not a caller's http_client)."""

@@ -59,12 +59,13 @@ def test_the_section_has_every_topic() -> None:
         "Retries and timeouts",
         "Limits",
         "Raw responses",
+        "Contract check",
     ]
-    assert len(examples()) == 8
+    assert len(examples()) == 9
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("number", range(8))
+@pytest.mark.parametrize("number", range(9))
 def test_example_runs(number: int, mock_url: str, tmp_path: Path) -> None:
     code = examples()[number]
     env = {**os.environ, "TOKENMARKET_BASE_URL": mock_url, "TOKENMARKET_API_KEY": KEY}

@@ -32,13 +32,25 @@ __all__ = [
     "AsyncAudio",
 ]
 
-_CREATE_SPEECH = Operation("POST", "/v1/audio/speech", binary_parser(BinaryResponse))
-_CREATE_SPEECH_ASYNC = Operation("POST", "/v1/audio/speech", binary_parser(AsyncBinaryResponse))
+_CREATE_SPEECH = Operation(
+    "POST", "/v1/audio/speech", binary_parser(BinaryResponse), operation_id="createSpeech"
+)
+_CREATE_SPEECH_ASYNC = Operation(
+    "POST", "/v1/audio/speech", binary_parser(AsyncBinaryResponse), operation_id="createSpeech"
+)
 _CREATE_SPEECH_STREAMED = Operation(
-    "POST", "/v1/audio/speech", binary_parser(StreamedBinaryResponse), stream=True
+    "POST",
+    "/v1/audio/speech",
+    binary_parser(StreamedBinaryResponse),
+    stream=True,
+    operation_id="createSpeech",
 )
 _CREATE_SPEECH_ASYNC_STREAMED = Operation(
-    "POST", "/v1/audio/speech", binary_parser(AsyncStreamedBinaryResponse), stream=True
+    "POST",
+    "/v1/audio/speech",
+    binary_parser(AsyncStreamedBinaryResponse),
+    stream=True,
+    operation_id="createSpeech",
 )
 
 

@@ -45,13 +45,16 @@ __all__ = [
     "AsyncChat",
 ]
 
-_CREATE_CHAT_COMPLETION = Operation("POST", "/v1/chat/completions", json_parser(ChatCompletion))
+_CREATE_CHAT_COMPLETION = Operation(
+    "POST", "/v1/chat/completions", json_parser(ChatCompletion), operation_id="createChatCompletion"
+)
 _CREATE_CHAT_COMPLETION_STREAM = Operation(
     "POST",
     "/v1/chat/completions",
     stream_parser(ChatCompletionChunk),
     stream=True,
     accept="text/event-stream",
+    operation_id="createChatCompletion",
 )
 _CREATE_CHAT_COMPLETION_ASYNC_STREAM = Operation(
     "POST",
@@ -59,6 +62,7 @@ _CREATE_CHAT_COMPLETION_ASYNC_STREAM = Operation(
     async_stream_parser(ChatCompletionChunk),
     stream=True,
     accept="text/event-stream",
+    operation_id="createChatCompletion",
 )
 
 

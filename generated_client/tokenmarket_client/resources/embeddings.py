@@ -32,6 +32,7 @@ _CREATE_EMBEDDING = Operation(
     "POST",
     "/v1/embeddings",
     json_parser(CreateEmbeddingResponse),
+    operation_id="createEmbedding",
     prepare=_hooks.ask_base64_embeddings,
 )
 

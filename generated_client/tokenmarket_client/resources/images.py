@@ -27,7 +27,9 @@ __all__ = [
     "AsyncImages",
 ]
 
-_CREATE_IMAGE = Operation("POST", "/v1/images/generations", json_parser(ImagesResponse))
+_CREATE_IMAGE = Operation(
+    "POST", "/v1/images/generations", json_parser(ImagesResponse), operation_id="createImage"
+)
 
 
 class ImagesWithRawResponse(SyncAPIResource):

@@ -28,7 +28,9 @@ __all__ = [
     "AsyncRerank",
 ]
 
-_CREATE_RERANK = Operation("POST", "/v1/rerank", json_parser(RerankResponse))
+_CREATE_RERANK = Operation(
+    "POST", "/v1/rerank", json_parser(RerankResponse), operation_id="createRerank"
+)
 
 
 class RerankWithRawResponse(SyncAPIResource):

@@ -28,7 +28,9 @@ __all__ = [
     "AsyncVideo",
 ]
 
-_CREATE_VIDEO_GENERATION = Operation("POST", "/v1/video/generations", json_parser(VideoTask))
+_CREATE_VIDEO_GENERATION = Operation(
+    "POST", "/v1/video/generations", json_parser(VideoTask), operation_id="createVideoGeneration"
+)
 
 
 class VideoGenerationsWithRawResponse(SyncAPIResource):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from ._base_client import DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven, RetryPolicy
 from ._client import AsyncTokenMarket, TokenMarket
+from ._contract_check import ContractCheck, ContractDriftError, ContractDriftWarning
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -84,6 +85,9 @@ __all__ = (
     "BinaryResponse",
     "ChatCompletionAccumulator",
     "Client",
+    "ContractCheck",
+    "ContractDriftError",
+    "ContractDriftWarning",
     "DeadlineExceededError",
     "InternalServerError",
     "InvalidAPIKeyError",

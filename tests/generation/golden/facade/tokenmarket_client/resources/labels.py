@@ -26,7 +26,9 @@ __all__ = [
     "AsyncLabels",
 ]
 
-_SEARCH_LABELS = Operation("POST", "/v1/labels/search", json_parser(LabelList))
+_SEARCH_LABELS = Operation(
+    "POST", "/v1/labels/search", json_parser(LabelList), operation_id="searchLabels"
+)
 
 
 class LabelsWithRawResponse(SyncAPIResource):

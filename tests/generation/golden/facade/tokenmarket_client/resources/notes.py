@@ -37,13 +37,16 @@ __all__ = [
     "AsyncNotes",
 ]
 
-_CREATE_NOTE_COMPLETION = Operation("POST", "/v1/notes/completions", json_parser(Note))
+_CREATE_NOTE_COMPLETION = Operation(
+    "POST", "/v1/notes/completions", json_parser(Note), operation_id="createNoteCompletion"
+)
 _CREATE_NOTE_COMPLETION_STREAM = Operation(
     "POST",
     "/v1/notes/completions",
     stream_parser(NoteChunk),
     stream=True,
     accept="text/event-stream",
+    operation_id="createNoteCompletion",
 )
 _CREATE_NOTE_COMPLETION_ASYNC_STREAM = Operation(
     "POST",
@@ -51,11 +54,13 @@ _CREATE_NOTE_COMPLETION_ASYNC_STREAM = Operation(
     async_stream_parser(NoteChunk),
     stream=True,
     accept="text/event-stream",
+    operation_id="createNoteCompletion",
 )
 _GET_NOTE = Operation(
     "GET",
     "/v1/notes/{note_id}",
     json_parser(Note),
+    operation_id="getNote",
     path_params=("note_id",),
     query_params=("verbose",),
     has_body=False,

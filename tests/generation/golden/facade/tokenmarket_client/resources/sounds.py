@@ -29,13 +29,25 @@ __all__ = [
     "AsyncSounds",
 ]
 
-_CREATE_SOUND = Operation("POST", "/v1/sounds", binary_parser(BinaryResponse))
-_CREATE_SOUND_ASYNC = Operation("POST", "/v1/sounds", binary_parser(AsyncBinaryResponse))
+_CREATE_SOUND = Operation(
+    "POST", "/v1/sounds", binary_parser(BinaryResponse), operation_id="createSound"
+)
+_CREATE_SOUND_ASYNC = Operation(
+    "POST", "/v1/sounds", binary_parser(AsyncBinaryResponse), operation_id="createSound"
+)
 _CREATE_SOUND_STREAMED = Operation(
-    "POST", "/v1/sounds", binary_parser(StreamedBinaryResponse), stream=True
+    "POST",
+    "/v1/sounds",
+    binary_parser(StreamedBinaryResponse),
+    stream=True,
+    operation_id="createSound",
 )
 _CREATE_SOUND_ASYNC_STREAMED = Operation(
-    "POST", "/v1/sounds", binary_parser(AsyncStreamedBinaryResponse), stream=True
+    "POST",
+    "/v1/sounds",
+    binary_parser(AsyncStreamedBinaryResponse),
+    stream=True,
+    operation_id="createSound",
 )
 
 
