@@ -169,8 +169,9 @@ def test_every_request_requires_model() -> None:
     """Every public example sends `model`, and the gateway routes by it."""
     for operation in READ.operations:
         name = operation.request_schema_name
-        assert name, operation.id
-        assert "model" in READ.schema(name).get("required", []), operation.id
+        assert name, f"{operation.id}: its request body must be a named schema"
+        required = READ.schema(name).get("required", [])
+        assert "model" in required, f"{name} must require `model` (the gateway routes by it)"
 
 
 def test_tracing_header_is_documented_but_not_required() -> None:
