@@ -361,6 +361,8 @@ class Facade:
     path_prefix: str
     title: str
     operations: list[tuple[str, str]]
+    error_codes: dict[str, int]
+    """Every documented error code with the first status the spec gives it."""
 
 
 def _path_prefix(spec: Spec) -> str:
@@ -479,6 +481,7 @@ def build(spec: Spec, params: GeneratedModule, schemas: GeneratedModule) -> Faca
         path_prefix=_path_prefix(spec),
         title=spec.title,
         operations=[(operation.sdk_name, operation.id) for operation in spec.operations],
+        error_codes={pair.code: pair.status for pair in reversed(spec.error_codes)},
     )
 
 

@@ -2,7 +2,8 @@
 """Every operation of the spec: the friendly client's dotted name and its operationId.
 
 For tools that walk the client (the command line, docs): `OPERATIONS["chat.completions.create"]`
-is `"createChatCompletion"`.
+is `"createChatCompletion"`. `ERROR_CODES` is every error `code` the spec documents
+(`x-error-codes`) with its status, for the runtime's choice of exception class.
 """
 
 from __future__ import annotations
@@ -16,4 +17,12 @@ OPERATIONS: Final[dict[str, str]] = {
     "audio.speech.create": "createSpeech",
     "rerank.create": "createRerank",
     "video.generations.create": "createVideoGeneration",
+}
+
+ERROR_CODES: Final[dict[str, int]] = {
+    "AUTH_001": 401,
+    "PROVIDER_001": 502,
+    "PROVIDER_TIMEOUT": 504,
+    "RATE_LIMIT": 429,
+    "REQUEST_001": 400,
 }

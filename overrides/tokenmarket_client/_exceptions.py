@@ -42,6 +42,7 @@ from urllib.parse import quote
 
 from . import _json
 from ._headers import ResponseInfo, retry_after
+from ._operations import ERROR_CODES
 
 if TYPE_CHECKING:
     import httpx
@@ -263,14 +264,6 @@ class ProviderTimeoutError(InternalServerError):
     """504, or `timeout`/`PROVIDER_TIMEOUT`: the upstream provider timed out."""
 
 
-_BY_CODE: dict[str, type[APIStatusError]] = {
-    "REQUEST_001": InvalidRequestError,
-    "AUTH_001": AuthenticationError,
-    "PROVIDER_001": ProviderError,
-    "PROVIDER_TIMEOUT": ProviderTimeoutError,
-    # The spec marks `rate_limit_exceeded`/`RATE_LIMIT` as an assumption.
-    "RATE_LIMIT": RateLimitError,
-}
 _BY_STATUS: dict[int, type[APIStatusError]] = {
     400: InvalidRequestError,
     401: AuthenticationError,
@@ -279,6 +272,11 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
     429: RateLimitError,
     502: ProviderError,
     504: ProviderTimeoutError,
+}
+# A documented code means its status's class whatever the status (REQUEST_001 on a 413 too);
+# the codes and their statuses are the spec's `x-error-codes`, generated into _operations.
+_BY_CODE: dict[str, type[APIStatusError]] = {
+    code: _BY_STATUS[status] for code, status in ERROR_CODES.items() if status in _BY_STATUS
 }
 
 

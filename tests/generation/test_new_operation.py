@@ -34,6 +34,7 @@ import pytest
 from generator.spec import load_spec
 from mock_server.launcher import Launched, running_mock
 
+from ..client.loopback import LoopbackServer, respond_json
 from ..mock.spec_check import SpecChecker
 from .conftest import ROOT, copy_env, regenerated_copy
 
@@ -189,6 +190,71 @@ def add_operation(text: str) -> str:
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the repository with the new operation in openapi.yaml, regenerated."""
     return regenerated_copy(tmp_path_factory.mktemp("new-operation"), add_operation)
+
+
+def test_the_new_operation_is_generated_everywhere_in_the_client(repo: Path) -> None:
+    package = repo / "generated_client" / "tokenmarket_client"
+    assert (package / "resources" / "moderations.py").exists()
+    assert (package / "api" / "moderations" / "create_moderation.py").exists()
+    operations = (package / "_operations.py").read_text(encoding="utf-8")
+    assert '"moderations.create": "createModeration"' in operations
+    changed = subprocess.run(
+        ["git", "diff", "--no-index", "--name-only", str(ROOT / "openapi.yaml"), "openapi.yaml"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert changed.stdout.strip(), "the copy's openapi.yaml is the one file edited"
+
+
+def test_sync_async_and_raw_calls_at_run_time(repo: Path, tmp_path: Path) -> None:
+    script = tmp_path / "use_moderations.py"
+    script.write_text(USER_CODE.format(token=TOKEN), encoding="utf-8")
+    server = LoopbackServer()
+    try:
+        server.push(*(respond_json(200, ANSWER) for _ in range(3)))
+        result = subprocess.run(
+            [sys.executable, str(script), server.url],
+            env=copy_env(repo),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        server.close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "sync, async and raw calls answered" in result.stdout
+    assert [seen.path for seen in server.requests] == ["/v1/moderations"] * 3
+    assert server.requests[0].json() == {"input": "hello", "model": "omni"}
+
+
+def test_mypy_strict_accepts_the_calls_and_refuses_a_misspelt_field(
+    repo: Path, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.py"
+    good.write_text(USER_CODE.format(token=TOKEN), encoding="utf-8")
+    bad = tmp_path / "bad.py"
+    bad.write_text(MISTAKE, encoding="utf-8")
+    mypy = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--strict",
+        "--no-incremental",
+        "--python-version",
+        "3.11",
+    ]
+    passed = subprocess.run(
+        [*mypy, str(good)], env=copy_env(repo), capture_output=True, text=True, check=False
+    )
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    refused = subprocess.run(
+        [*mypy, str(bad)], env=copy_env(repo), capture_output=True, text=True, check=False
+    )
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert 'Unexpected keyword argument "inptu"' in refused.stdout
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,8 @@
 """Every operation of the spec: the friendly client's dotted name and its operationId.
 
 For tools that walk the client (the command line, docs): `OPERATIONS["notes.completions.create"]`
-is `"createNoteCompletion"`.
+is `"createNoteCompletion"`. `ERROR_CODES` is every error `code` the spec documents
+(`x-error-codes`) with its status, for the runtime's choice of exception class.
 """
 
 from __future__ import annotations
@@ -15,3 +16,5 @@ OPERATIONS: Final[dict[str, str]] = {
     "sounds.create": "createSound",
     "labels.find": "searchLabels",
 }
+
+ERROR_CODES: Final[dict[str, int]] = {}
