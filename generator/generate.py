@@ -42,6 +42,8 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+import yaml
+
 from generator.facade import generate_facade
 from generator.hoist_imports import hoist_model_imports
 from generator.spec import load_spec
@@ -161,6 +163,26 @@ def run(*args: str | Path, cwd: Path | None = None) -> None:
         raise SystemExit(f"generate: {' '.join(command)} failed with exit code {result.returncode}")
 
 
+def client_config(spec: Path, directory: Path) -> Path:
+    """openapi-python-client's configuration, written into `directory`: the checked-in file
+    plus a `content_type_overrides` entry reading every binary media type of the spec as
+    `application/octet-stream` (its parser drops `audio/*` answers otherwise)."""
+    config = yaml.safe_load((GENERATOR_DIR / "openapi-python-client.yaml").read_text("utf-8"))
+    binary = {
+        media.name
+        for operation in load_spec(spec).operations
+        for media in (
+            *operation.request_media_types,
+            *(item for response in operation.responses for item in response.media_types),
+        )
+        if media.is_binary
+    }
+    config["content_type_overrides"] = dict.fromkeys(sorted(binary), "application/octet-stream")
+    path = directory / "openapi-python-client.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def generate_client(spec: Path, build: Path) -> None:
     """openapi-python-client: the attrs + httpx package, warnings are errors."""
     scratch = build.parent / "opc"
@@ -170,7 +192,7 @@ def generate_client(spec: Path, build: Path) -> None:
         "--path",
         spec,
         "--config",
-        GENERATOR_DIR / "openapi-python-client.yaml",
+        client_config(spec, build.parent),
         "--meta",
         "none",
         "--fail-on-warning",

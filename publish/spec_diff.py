@@ -50,7 +50,7 @@ from typing import Any
 
 import yaml
 
-from generator.spec import SpecError, parse_spec
+from generator.spec import SPEC_PATH, Spec, SpecError, parse_spec
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -145,15 +145,6 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def _lookup(doc: dict[str, Any], pointer: str) -> object:
-    if not pointer.startswith("#/"):
-        raise ValueError(f"only local references are supported, not {pointer!r}")
-    node: Any = doc
-    for token in pointer[2:].split("/"):
-        node = node[token.replace("~1", "/").replace("~0", "~")]
-    return node
-
-
 def _resolve(doc: dict[str, Any], node: object, where: str) -> tuple[Any, str]:
     """Follow `$ref`s; siblings of a `$ref` (allowed in 3.1) override the target's keys."""
     seen: set[str] = set()
@@ -163,7 +154,7 @@ def _resolve(doc: dict[str, Any], node: object, where: str) -> tuple[Any, str]:
             raise ValueError(f"circular $ref {ref}")
         seen.add(ref)
         siblings = {key: value for key, value in node.items() if key != "$ref"}
-        target = _lookup(doc, ref)
+        target = Spec(SPEC_PATH, doc).pointer(ref)  # generator/spec.py's one `$ref` lookup
         node = {**target, **siblings} if siblings and isinstance(target, dict) else target
         where = ref
     return node, where

@@ -1,8 +1,7 @@
 """The installed `tokenmarket` command, run in subprocesses against the real mock gateway.
 
-The mock is started once per session with `python -m mock_server --port 0 --token T` on
-loopback and read for its `mock_server listening on URL` line. (A shared launcher,
-mock_server/launcher.py, is being written; until it lands this small fixture does the same.)
+The mock is started once per session by mock_server/launcher.py (`python -m mock_server
+--port 0` on loopback, the key in the environment, stopped by its PID).
 """
 
 from __future__ import annotations
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from mock_server.launcher import running_mock
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKENMARKET = Path(sys.executable).parent / "tokenmarket"
@@ -42,28 +43,10 @@ class Mock:
 
 @pytest.fixture(scope="session")
 def mock() -> Iterator[Mock]:
-    """`python -m mock_server` on a free loopback port, stopped by its PID at the end."""
+    """`python -m mock_server` on a free loopback port (the kit's one launcher)."""
     token = f"tm-cli-{secrets.token_urlsafe(12)}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "--port", "0", "--token", token],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        prefix = "mock_server listening on "
-        assert line.startswith(prefix), f"the mock did not start: {line!r}"
-        yield Mock(line[len(prefix) :].strip(), token)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_mock(token) as launched:
+        yield Mock(launched.url, token)
 
 
 def environment(mock: Mock | None, **extra: str) -> dict[str, str]:

@@ -22,7 +22,9 @@ from tokenmarket_client import (
     StreamInterruptedError,
     TokenMarketError,
 )
-from tokenmarket_client._exceptions import make_status_error
+from tokenmarket_client._exceptions import error_class, make_status_error
+
+from generator.spec import load_spec
 
 from .conftest import KEY, MESSAGES, close, make_client, resolve
 from .loopback import LoopbackServer, envelope
@@ -202,3 +204,13 @@ async def test_errors_through_the_client(mode: str, server: LoopbackServer) -> N
 def test_connection_errors_have_no_request_id() -> None:
     assert APIConnectionError("x").request_id is None
     assert APITimeoutError().message == "Request timed out."
+
+
+def test_every_documented_code_picks_its_status_class_whatever_the_status() -> None:
+    """The code table comes from the spec's `x-error-codes`: a new documented code is known
+    by regeneration alone, and its first documented status decides the class."""
+    pairs = load_spec().error_codes
+    assert pairs
+    for pair in pairs:
+        first = next(p.status for p in pairs if p.code == pair.code)
+        assert error_class(500, pair.code) is error_class(first, None), pair

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from mock_server.launcher import running_mock
+
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "tm-mock-dev-key"
 
@@ -27,22 +29,9 @@ def examples() -> list[str]:
 
 @pytest.fixture(scope="module")
 def mock_url() -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "--port", "0", "--token", KEY],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        match = re.fullmatch(r"mock_server listening on (http://127\.0\.0\.1:\d+)", line)
-        assert match, f"unexpected first line from the mock: {line!r}"
-        yield match.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    """The mock gateway on a free loopback port, accepting the README's development key."""
+    with running_mock(KEY) as mock:
+        yield mock.url
 
 
 def test_the_section_has_every_topic() -> None:

@@ -1,4 +1,4 @@
-"""The generated low-level client makes all six non-streaming calls correctly.
+"""The generated low-level client makes every call of openapi.yaml correctly (not streamed).
 
 Each call is built from its operation's request example in openapi.yaml (via the generated
 model's `from_dict`), sent through `httpx.MockTransport`, answered with the operation's
@@ -15,50 +15,37 @@ from typing import Any
 
 import httpx
 import pytest
+from openapi_python_client.strings import snake_case
 from tokenmarket_client import AuthenticatedClient
 from tokenmarket_client.types import File
 
-from tests.support import load_spec, resolve
+from generator.spec import Operation, load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = load_spec()
 TOKEN = "tm-test-key"
 
-# operationId -> (generated module, request model, response model or None for binary)
-OPERATIONS = {
-    "createChatCompletion": ("chat.create_chat_completion", "CreateChatCompletionRequest"),
-    "createEmbedding": ("embeddings.create_embedding", "CreateEmbeddingRequest"),
-    "createImage": ("images.create_image", "CreateImageRequest"),
-    "createSpeech": ("audio.create_speech", "CreateSpeechRequest"),
-    "createRerank": ("rerank.create_rerank", "RerankRequest"),
-    "createVideoGeneration": ("video.create_video_generation", "CreateVideoRequest"),
-}
+
+def _first_example(examples: dict[str, Any]) -> Any:
+    return next(iter(examples.values()))
 
 
-def _operation(operation_id: str) -> tuple[str, dict[str, Any]]:
-    for path, item in SPEC["paths"].items():
-        if item["post"]["operationId"] == operation_id:
-            return path, item["post"]
-    raise LookupError(operation_id)
-
-
-def _first_example(media: dict[str, Any]) -> Any:
-    return next(iter(media["examples"].values()))["value"]
-
-
-@pytest.mark.parametrize("operation_id", OPERATIONS)
-def test_generated_call_round_trip(operation_id: str) -> None:
-    path, operation = _operation(operation_id)
-    module_name, request_model = OPERATIONS[operation_id]
-    module = importlib.import_module(f"tokenmarket_client.api.{module_name}")
+@pytest.mark.parametrize("operation", SPEC.operations, ids=SPEC.operation_ids)
+def test_generated_call_round_trip(operation: Operation) -> None:
+    # openapi-python-client's layout: api/<first tag>/<operationId>.py, both snake_case.
+    assert operation.tag, f"{operation.id} has no tag: the low-level module is named after it"
+    module = importlib.import_module(
+        f"tokenmarket_client.api.{snake_case(operation.tag)}.{snake_case(operation.id)}"
+    )
     models = importlib.import_module("tokenmarket_client.models")
-
-    request_example = _first_example(operation["requestBody"]["content"]["application/json"])
-    ok = resolve(SPEC, operation["responses"]["200"])
-    media_type, media = next(iter(ok["content"].items()))
-    is_binary = media_type.startswith("audio/")
+    path = operation.path
+    assert operation.request_examples, f"{operation.id}: its request body has no example"
+    request_example = _first_example(operation.request_examples)
+    media = operation.success.media_types[0]
+    media_type = media.name
+    is_binary = operation.binary
     audio = b"ID3\x04\x00fake-but-opaque-mp3-bytes"
-    answer_body = audio if is_binary else json.dumps(_first_example(media)).encode()
+    answer_body = audio if is_binary else json.dumps(_first_example(media.examples)).encode()
 
     seen: list[httpx.Request] = []
 
@@ -72,7 +59,7 @@ def test_generated_call_round_trip(operation_id: str) -> None:
         token=TOKEN,
         httpx_args={"transport": httpx.MockTransport(transport)},
     )
-    body = getattr(models, request_model).from_dict(request_example)
+    body = getattr(models, str(operation.request_schema_name)).from_dict(request_example)
     response = module.sync_detailed(client=client, body=body, idempotency_key="idem-1")
 
     (request,) = seen
@@ -89,9 +76,8 @@ def test_generated_call_round_trip(operation_id: str) -> None:
         assert isinstance(response.parsed, File)
         assert response.parsed.payload.read() == audio
     else:
-        expected = _first_example(media)
-        schema_name = media["schema"]["$ref"].rsplit("/", 1)[1]
-        assert type(response.parsed).__name__ == schema_name
+        expected = _first_example(media.examples)
+        assert type(response.parsed).__name__ == operation.success_schema_name
         round_tripped = response.parsed.to_dict()
         for key in expected:
             assert key in round_tripped, key

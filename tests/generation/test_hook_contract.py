@@ -8,50 +8,33 @@ the hooks with the spec fails naming the hook.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
-from .test_new_operation import IGNORED
+from .conftest import copy_env, regenerated_copy
 
 pytestmark = pytest.mark.slow
+
+
+def _narrow(text: str) -> str:
+    assert text.count("enum: [float, base64]") == 1
+    return text.replace("enum: [float, base64]", "enum: [float]")
 
 
 @pytest.fixture(scope="module")
 def narrowed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A regenerated copy whose spec allows only `encoding_format: float`."""
-    copy = tmp_path_factory.mktemp("narrowed") / "repo"
-    shutil.copytree(ROOT, copy, ignore=IGNORED)
-    spec = copy / "openapi.yaml"
-    text = spec.read_text(encoding="utf-8")
-    assert text.count("enum: [float, base64]") == 1
-    spec.write_text(text.replace("enum: [float, base64]", "enum: [float]"), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "generator.generate"],
-        cwd=copy,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return copy
-
-
-def _env(repo: Path) -> dict[str, str]:
-    path = str(repo / "generated_client")
-    return {**os.environ, "PYTHONPATH": path, "MYPYPATH": path}
+    return regenerated_copy(tmp_path_factory.mktemp("narrowed"), _narrow)
 
 
 def test_mypy_flags_the_hook(narrowed: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--no-incremental", "-p", "tokenmarket_client"],
         cwd=narrowed,
-        env=_env(narrowed),
+        env=copy_env(narrowed),
         capture_output=True,
         text=True,
         check=False,
@@ -67,7 +50,7 @@ def test_the_quick_test_names_the_hook(narrowed: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
         cwd=narrowed,
-        env=_env(narrowed),
+        env=copy_env(narrowed),
         capture_output=True,
         text=True,
         check=False,

@@ -52,28 +52,36 @@ def test_every_doc_curl_example_is_an_operation() -> None:
 
 @pytest.mark.parametrize("operation", READ.operations, ids=READ.operation_ids)
 def test_operation_shape(operation: Operation) -> None:
+    """What every operation of this API states (a new one copies an existing one's)."""
     raw = operation.raw
-    assert raw["security"] == [{"bearerAuth": []}], "openapi-python-client needs it here"
-    assert operation.tags
-    assert operation.summary
-    assert operation.description
+    where = operation.id
+    assert raw.get("security") == [{"bearerAuth": []}], (
+        f"{where}: needs `security: [bearerAuth: []]` (openapi-python-client reads it there)"
+    )
+    assert operation.tags, f"{where}: needs a tag (it names the low-level module)"
+    assert operation.summary, f"{where}: needs a summary"
+    assert operation.description, f"{where}: needs a description"
     body = operation.request_body
-    assert body is not None
+    assert body is not None, f"{where}: needs a JSON request body"
     name = operation.request_schema_name
-    assert name, "request bodies are named components"
-    assert "provider" in READ.schema(name)["properties"]
+    assert name, f"{where}: its request body must be a `$ref` to a named schema"
+    assert "provider" in READ.schema(name).get("properties", {}), (
+        f"{name} must have `provider` ($ref Provider): every request may name one"
+    )
     pairs = {
         (pair.type, pair.code) for response in operation.responses for pair in response.error_codes
     }
     missing = _documented_pairs() - pairs
-    assert not missing, f"{operation.id} documents no response with {sorted(missing)}"
-    assert operation.response("default") is not None
+    assert not missing, f"{where} documents no response with {sorted(missing)}"
+    assert operation.response("default") is not None, f"{where}: needs a `default` response"
     rate_limited = operation.response(429)
-    assert rate_limited is not None
-    assert "Retry-After" in rate_limited.headers
+    assert rate_limited is not None, f"{where}: needs `429: $ref RateLimited`"
+    assert "Retry-After" in rate_limited.headers, f"{where}: its 429 needs a Retry-After header"
     ok = operation.success
-    assert "x-request-id" in ok.headers
-    assert any(name.startswith("x-tokenmarket-") for name in ok.headers)
+    assert "x-request-id" in ok.headers, f"{where}: its {ok.status} needs `*success_headers`"
+    assert any(name.startswith("x-tokenmarket-") for name in ok.headers), (
+        f"{where}: its {ok.status} needs the billing headers (`*success_headers`)"
+    )
 
 
 @pytest.mark.parametrize("operation", READ.operations, ids=READ.operation_ids)
@@ -93,10 +101,10 @@ def test_response_bodies_are_named_and_exemplified() -> None:
         for response in operation.responses:
             for media in response.media_types:
                 where = f"{operation.id} {response.status} {media.name}"
-                assert "$ref" in media.schema, where
+                assert "$ref" in media.schema, f"{where}: the schema must be a named `$ref`"
                 if media.is_binary:
                     continue  # binary audio: no example can be written in YAML
-                assert media.examples, where
+                assert media.examples, f"{where}: needs an example"
 
 
 def test_streaming_operations_list_json_first_then_sse(spec: dict[str, Any]) -> None:
@@ -169,8 +177,9 @@ def test_every_request_requires_model() -> None:
     """Every public example sends `model`, and the gateway routes by it."""
     for operation in READ.operations:
         name = operation.request_schema_name
-        assert name, operation.id
-        assert "model" in READ.schema(name).get("required", []), operation.id
+        assert name, f"{operation.id}: its request body must be a named schema"
+        required = READ.schema(name).get("required", [])
+        assert "model" in required, f"{name} must require `model` (the gateway routes by it)"
 
 
 def test_tracing_header_is_documented_but_not_required() -> None:
