@@ -111,6 +111,17 @@ class SSEDecoder:
             self._started = True
             if chunk.startswith(_BOM):
                 chunk = chunk[len(_BOM) :]
+        if self._partial or b"\r" in chunk:
+            return self._feed_joined(chunk)
+        # The common case, one or more whole lines ending in LF with nothing held: split once.
+        lines = chunk.split(b"\n")
+        tail = lines.pop()
+        if tail:
+            self._hold(tail)
+        return self._lines(lines, len(chunk) > self._max_line)
+
+    def _feed_joined(self, chunk: bytes) -> list[tuple[str, bytes]]:
+        """`feed` when a line is held from earlier reads or CRs must be normalised."""
         end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
         if end < 0:
             self._hold(chunk)
@@ -129,19 +140,22 @@ class SSEDecoder:
         lines = complete.split(b"\n")
         lines.pop()  # empty: `complete` ends with a line end
         self._hold(chunk[end + 1 :])
-        return self._lines(lines)
+        return self._lines(lines, len(complete) > self._max_line)
 
-    def _lines(self, lines: list[bytes]) -> list[tuple[str, bytes]]:
+    def _lines(self, lines: list[bytes], check_length: bool) -> list[tuple[str, bytes]]:
+        # Lines are checked one by one only when their bytes together exceed the limit.
+        if check_length:
+            max_line = self._max_line
+            for line in lines:
+                if len(line) > max_line:
+                    raise SSELimitError(
+                        f"An event-stream line is longer than {max_line} bytes",
+                        limit=max_line,
+                        limit_name="max_sse_line_bytes",
+                    )
         events: list[tuple[str, bytes]] = []
         data = self._data
-        max_line = self._max_line
         for line in lines:
-            if len(line) > max_line:
-                raise SSELimitError(
-                    f"An event-stream line is longer than {max_line} bytes",
-                    limit=max_line,
-                    limit_name="max_sse_line_bytes",
-                )
             if not line:
                 if data:
                     events.append((self._event, data[0] if len(data) == 1 else b"\n".join(data)))
