@@ -39,13 +39,13 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeAlias, TypeVar
 from urllib.parse import quote
 
 import httpx
 
 from . import _json
+from ._closing import AsyncClosesOnExit, ClosesOnExit
 from ._contract_check import ContractCheck, ContractChecker, check_mode
 from ._decoding import aiter_decoded, iter_decoded
 from ._exceptions import (
@@ -558,7 +558,7 @@ def _finish(
     return parse
 
 
-class SyncClientCore(BaseClient[httpx.Client]):
+class SyncClientCore(BaseClient[httpx.Client], ClosesOnExit):
     """The configuration and sending half of `TokenMarket`."""
 
     def __init__(
@@ -611,17 +611,6 @@ class SyncClientCore(BaseClient[httpx.Client]):
             contract_check=contract_check,
         )
         self._init_http(http_client)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     _http_client_type = httpx.Client
 
@@ -820,7 +809,7 @@ class SyncClientCore(BaseClient[httpx.Client]):
             self._client.close()
 
 
-class AsyncClientCore(BaseClient[httpx.AsyncClient]):
+class AsyncClientCore(BaseClient[httpx.AsyncClient], AsyncClosesOnExit):
     """The configuration and sending half of `AsyncTokenMarket`."""
 
     def __init__(
@@ -873,17 +862,6 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient]):
             contract_check=contract_check,
         )
         self._init_http(http_client)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     _http_client_type = httpx.AsyncClient
 

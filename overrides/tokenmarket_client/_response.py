@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 import httpx
 
 from . import _json
+from ._closing import AsyncClosesOnExit, ClosesOnExit
 from ._decoding import aiter_decoded, iter_decoded
 from ._exceptions import (
     APIResponseValidationError,
@@ -367,22 +368,11 @@ class AsyncBinaryResponse(_BinaryBase):
         return len(content)
 
 
-class StreamedBinaryResponse(_BinaryBase):
+class StreamedBinaryResponse(_BinaryBase, ClosesOnExit):
     """A binary answer read as it arrives, never held whole. Use it in a `with` block."""
 
     __slots__ = ("_body",)
     _body: bytes
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Release the connection (unread bytes are dropped)."""
@@ -438,22 +428,11 @@ class StreamedBinaryResponse(_BinaryBase):
         return written
 
 
-class AsyncStreamedBinaryResponse(_BinaryBase):
+class AsyncStreamedBinaryResponse(_BinaryBase, AsyncClosesOnExit):
     """`StreamedBinaryResponse` for the async client. Use it in an `async with` block."""
 
     __slots__ = ("_body",)
     _body: bytes
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         """Release the connection (unread bytes are dropped)."""

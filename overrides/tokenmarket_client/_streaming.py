@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
 from . import _json
+from ._closing import AsyncClosesOnExit, ClosesOnExit
 from ._decoding import aiter_decoded, iter_decoded
 from ._exceptions import (
     APIResponseValidationError,
@@ -162,7 +162,7 @@ class _StreamBase(ResponseInfo, Generic[T]):
         )
 
 
-class Stream(_StreamBase[T]):
+class Stream(_StreamBase[T], ClosesOnExit):
     """An iterator of typed chunks over one streamed answer; also a context manager."""
 
     __slots__ = ()
@@ -181,17 +181,6 @@ class Stream(_StreamBase[T]):
         if self._iterator is None:
             self._iterator = iter(self)
         return next(self._iterator)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Stop reading and release the connection; later iteration yields nothing."""
@@ -246,7 +235,7 @@ class Stream(_StreamBase[T]):
         return accumulator.completion(headers=self.headers)
 
 
-class AsyncStream(_StreamBase[T]):
+class AsyncStream(_StreamBase[T], AsyncClosesOnExit):
     """An async iterator of typed chunks over one streamed answer; also an async context manager."""
 
     __slots__ = ()
@@ -265,17 +254,6 @@ class AsyncStream(_StreamBase[T]):
         if self._iterator is None:
             self._iterator = self.__aiter__()
         return await self._iterator.__anext__()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         """Stop reading and release the connection; later iteration yields nothing."""
