@@ -616,8 +616,6 @@ class SyncClientCore(BaseClient[httpx.Client], ClosesOnExit):
     _http_client_type = httpx.Client
 
     def _init_http(self, http_client: httpx.Client | None) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise wrong_http_client(http_client, httpx.Client)
         if http_client is None:
             self._client = httpx.Client(headers=self._default_headers, timeout=self.timeout)
             self._owns_client = True
@@ -867,8 +865,6 @@ class AsyncClientCore(BaseClient[httpx.AsyncClient], AsyncClosesOnExit):
     _http_client_type = httpx.AsyncClient
 
     def _init_http(self, http_client: httpx.AsyncClient | None) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise wrong_http_client(http_client, httpx.AsyncClient)
         if http_client is None:
             self._client = httpx.AsyncClient(headers=self._default_headers, timeout=self.timeout)
             self._owns_client = True
